@@ -1,0 +1,44 @@
+# The documented interface: run, test, lint, fmt, migrate.
+# Needs only Python >= 3.11 and make: uv is bootstrapped into .tools/ when it is not on PATH.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
+export TEST_POSTGRES_URL
+
+.PHONY: run test lint fmt migrate bootstrap clean
+
+run: bootstrap migrate ## apply migrations, then serve on HOST:PORT
+	exec $(BIN)/python -m referrals
+
+test: bootstrap ## the whole suite; PostgreSQL tests skip, saying why, when the server is absent
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: bootstrap ## ruff, mypy --strict, import contracts, migration drift
+	$(BIN)/ruff check src tests migrations
+	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+fmt: bootstrap
+	$(BIN)/ruff format src tests migrations
+	$(BIN)/ruff check --fix src tests migrations
+
+migrate: bootstrap ## bring the database named by DATABASE_URL to the latest schema
+	$(BIN)/alembic upgrade head
+
+bootstrap: $(VENV)/.synced
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+clean:
+	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache

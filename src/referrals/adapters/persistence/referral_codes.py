@@ -1,0 +1,95 @@
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from referrals.adapters.persistence.constraints import reraise_as_domain_error
+from referrals.adapters.persistence.tables import referral_codes, users
+from referrals.application.errors import CodeCollision
+from referrals.application.ports import LiveCode, ReferralCodeRepository
+from referrals.domain.errors import ActiveCodeExists
+from referrals.domain.referral_code import CodeState, ReferralCode
+
+_ERROR_BY_CONSTRAINT = {
+    "uq_referral_codes_one_active_per_owner": ActiveCodeExists,
+    "uq_referral_codes_code": CodeCollision,
+}
+_ACTIVE = CodeState.ACTIVE.value
+
+
+class SqlaReferralCodeRepository(ReferralCodeRepository):
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, code: ReferralCode) -> None:
+        try:
+            await self._session.execute(
+                insert(referral_codes).values(
+                    id=code.id,
+                    owner_id=code.owner_id,
+                    code=code.code,
+                    state=code.state.value,
+                    created_at=code.created_at,
+                    expires_at=code.expires_at,
+                )
+            )
+        except IntegrityError as error:
+            reraise_as_domain_error(error, _ERROR_BY_CONSTRAINT)
+
+    async def stored_active_of(self, owner_id: UUID) -> ReferralCode | None:
+        # FOR UPDATE: a concurrent delete or create of the same owner waits, then sees this one's outcome.
+        query = (
+            select(referral_codes)
+            .where(referral_codes.c.owner_id == owner_id, referral_codes.c.state == _ACTIVE)
+            .with_for_update()
+        )
+        row = (await self._session.execute(query)).mappings().one_or_none()
+        return None if row is None else _to_code(row)
+
+    async def end(self, code_id: UUID, state: CodeState, at: datetime) -> None:
+        await self._session.execute(
+            update(referral_codes)
+            .where(referral_codes.c.id == code_id, referral_codes.c.state == _ACTIVE)
+            .values(state=state.value, ended_at=at)
+        )
+
+    async def live_by_code(self, code: str, now: datetime) -> ReferralCode | None:
+        # FOR SHARE: a delete of this code waits for the registration using it, and vice versa.
+        query = (
+            select(referral_codes)
+            .where(
+                referral_codes.c.code == code,
+                referral_codes.c.state == _ACTIVE,
+                referral_codes.c.expires_at > now,
+            )
+            .with_for_update(read=True)
+        )
+        row = (await self._session.execute(query)).mappings().one_or_none()
+        return None if row is None else _to_code(row)
+
+    async def live_by_owner_email(self, email: str, now: datetime) -> LiveCode | None:
+        query = (
+            select(referral_codes.c.code, referral_codes.c.expires_at)
+            .join(users, users.c.id == referral_codes.c.owner_id)
+            .where(
+                users.c.email == email,
+                referral_codes.c.state == _ACTIVE,
+                referral_codes.c.expires_at > now,
+            )
+        )
+        row = (await self._session.execute(query)).one_or_none()
+        return None if row is None else LiveCode(code=row.code, expires_at=row.expires_at)
+
+
+def _to_code(row: Any) -> ReferralCode:
+    return ReferralCode(
+        id=row["id"],
+        owner_id=row["owner_id"],
+        code=row["code"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        state=CodeState(row["state"]),
+    )

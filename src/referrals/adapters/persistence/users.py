@@ -1,0 +1,77 @@
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from referrals.adapters.persistence.constraints import reraise_as_domain_error
+from referrals.adapters.persistence.tables import users
+from referrals.application.ports import Referral, ReferralQueries, UserRepository
+from referrals.domain.errors import EmailTaken, SelfReferral
+from referrals.domain.user import User
+
+_ERROR_BY_CONSTRAINT = {"uq_users_email": EmailTaken, "ck_users_not_self_referral": SelfReferral}
+
+
+class SqlaUserRepository(UserRepository):
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, user: User) -> None:
+        try:
+            await self._session.execute(
+                insert(users).values(
+                    id=user.id,
+                    email=user.email,
+                    password_hash=user.password_hash,
+                    created_at=user.created_at,
+                    referrer_id=user.referrer_id,
+                    referred_with_code_id=user.referred_with_code_id,
+                )
+            )
+        except IntegrityError as error:
+            reraise_as_domain_error(error, _ERROR_BY_CONSTRAINT)
+
+    async def get(self, user_id: UUID) -> User | None:
+        row = (await self._session.execute(select(users).where(users.c.id == user_id))).mappings().one_or_none()
+        return None if row is None else _to_user(row)
+
+    async def by_email(self, email: str) -> User | None:
+        row = (await self._session.execute(select(users).where(users.c.email == email))).mappings().one_or_none()
+        return None if row is None else _to_user(row)
+
+    async def email_exists(self, email: str) -> bool:
+        return bool(await self._session.scalar(select(exists().where(users.c.email == email))))
+
+    async def set_password_hash(self, user_id: UUID, password_hash: str) -> None:
+        await self._session.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+
+
+class SqlaReferralQueries(ReferralQueries):
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def referrals_of(self, referrer_id: UUID, limit: int, offset: int) -> tuple[Sequence[Referral], int]:
+        page = await self._session.execute(
+            select(users.c.id, users.c.email, users.c.created_at)
+            .where(users.c.referrer_id == referrer_id)
+            .order_by(users.c.created_at.desc(), users.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        items = [Referral(id=row.id, email=row.email, created_at=row.created_at) for row in page]
+        total = await self._session.scalar(select(func.count()).where(users.c.referrer_id == referrer_id))
+        return items, int(total or 0)
+
+
+def _to_user(row: Any) -> User:
+    return User(
+        id=row["id"],
+        email=row["email"],
+        password_hash=row["password_hash"],
+        created_at=row["created_at"],
+        referrer_id=row["referrer_id"],
+        referred_with_code_id=row["referred_with_code_id"],
+    )

@@ -1,0 +1,79 @@
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Request, Response, Router, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, JSONBody
+
+from referrals.api.auth import BEARER_SECURITY, caller_id, requires_bearer_token
+from referrals.api.problems import problem_response, problem_responses
+from referrals.api.schemas import RefreshRequest, RegisterRequest, TokenForm, TokenResponse, UserResponse
+from referrals.api.views import token_response, user_view
+from referrals.application.use_cases.log_in import Credentials, LogIn
+from referrals.application.use_cases.log_out import LogOut
+from referrals.application.use_cases.refresh_session import RefreshSession
+from referrals.application.use_cases.register_user import RegisterUser, Registration
+
+
+@post("/register", status_code=HTTPStatus.CREATED, responses=problem_responses(400, 409, 413, 422))
+@inject
+async def register(data: JSONBody[RegisterRequest], register_user: FromDishka[RegisterUser]) -> UserResponse:
+    """Create an account. The email is stored in canonical form (trimmed, NFKC, lower-case)."""
+    user = await register_user(Registration(email=data.email, password=data.password))
+    return user_view(user)
+
+
+@post(
+    "/login",
+    status_code=HTTPStatus.OK,
+    responses=problem_responses(400, 401, 413),
+    summary="OAuth 2.0 token endpoint",
+)
+@inject
+async def login(
+    request: Request[Any, Any, Any],
+    data: Annotated[TokenForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    log_in: FromDishka[LogIn],
+    refresh_session: FromDishka[RefreshSession],
+) -> Response[Any]:
+    """Password grant (`username` is the email) or refresh-token grant; `client_id`, `client_secret` and `scope`
+    are accepted and ignored. Answers an access token and a refresh token that rotates on every use."""
+    if data.grant_type == "password":
+        if not data.username or not data.password:
+            return problem_response(request, HTTPStatus.BAD_REQUEST, detail="username and password are required.")
+        pair = await log_in(Credentials(email=data.username, password=data.password))
+    elif data.grant_type == "refresh_token":
+        if not data.refresh_token:
+            return problem_response(request, HTTPStatus.BAD_REQUEST, detail="refresh_token is required.")
+        pair = await refresh_session(data.refresh_token)
+    else:
+        return problem_response(
+            request, HTTPStatus.BAD_REQUEST, detail="grant_type must be 'password' or 'refresh_token'."
+        )
+    return token_response(pair)
+
+
+@post("/refresh", status_code=HTTPStatus.OK, responses=problem_responses(400, 401, 413))
+@inject
+async def refresh(
+    data: JSONBody[RefreshRequest], refresh_session: FromDishka[RefreshSession]
+) -> Response[TokenResponse]:
+    """Exchange a refresh token for a new pair. The presented token dies; presenting it again revokes its chain."""
+    return token_response(await refresh_session(data.refresh_token))
+
+
+@post(
+    "/logout",
+    status_code=HTTPStatus.NO_CONTENT,
+    guards=[requires_bearer_token],
+    security=BEARER_SECURITY,
+    responses=problem_responses(400, 401, 413),
+)
+@inject
+async def logout(request: Request[Any, Any, Any], data: JSONBody[RefreshRequest], log_out: FromDishka[LogOut]) -> None:
+    """Revoke the session the refresh token belongs to. Access tokens already issued expire on their own."""
+    await log_out(caller_id(request), data.refresh_token)
+
+
+router = Router(path="/auth", route_handlers=[register, login, refresh, logout], tags=["auth"])

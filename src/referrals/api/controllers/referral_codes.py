@@ -1,0 +1,58 @@
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Request, Router, delete, get, post
+from litestar.params import JSONBody, Parameter
+
+from referrals.api.auth import BEARER_SECURITY, caller_id, requires_bearer_token
+from referrals.api.problems import problem_responses
+from referrals.api.schemas import MAX_EMAIL_PATH_LENGTH, ActiveCodeResponse, CreateCodeRequest, CreatedCodeResponse
+from referrals.application.use_cases.create_referral_code import CreateReferralCode, NewCode
+from referrals.application.use_cases.delete_referral_code import DeleteReferralCode
+from referrals.application.use_cases.find_active_code import FindActiveCode
+
+
+@post(
+    "/create",
+    status_code=HTTPStatus.CREATED,
+    guards=[requires_bearer_token],
+    security=BEARER_SECURITY,
+    responses=problem_responses(400, 401, 409, 413, 422),
+)
+@inject
+async def create_code(
+    request: Request[Any, Any, Any], data: JSONBody[CreateCodeRequest], create: FromDishka[CreateReferralCode]
+) -> CreatedCodeResponse:
+    """Create the caller's referral code. `expires_at` is required: strictly in the future, at most a year ahead
+    (configurable). Only one code can be active at a time: delete the current one first."""
+    code = await create(NewCode(owner_id=caller_id(request), expires_at=data.expires_at))
+    return CreatedCodeResponse(code=code.code, expires_at=code.expires_at, created_at=code.created_at)
+
+
+@delete(
+    "/delete",
+    status_code=HTTPStatus.NO_CONTENT,
+    guards=[requires_bearer_token],
+    security=BEARER_SECURITY,
+    responses=problem_responses(401, 404),
+)
+@inject
+async def delete_code(request: Request[Any, Any, Any], delete_referral_code: FromDishka[DeleteReferralCode]) -> None:
+    """Delete the caller's active referral code. It stops working at once, for lookups and registrations."""
+    await delete_referral_code(caller_id(request))
+
+
+@get("/{email:str}", responses=problem_responses(400, 404))
+@inject
+async def find_code(
+    email: Annotated[str, Parameter(max_length=MAX_EMAIL_PATH_LENGTH, description="The referrer's email.")],
+    find_active_code: FromDishka[FindActiveCode],
+) -> ActiveCodeResponse:
+    """The active referral code of the referrer with this email. An unknown email and a referrer without an
+    active code answer the same 404."""
+    live = await find_active_code(email)
+    return ActiveCodeResponse(code=live.code, expires_at=live.expires_at)
+
+
+router = Router(path="/referral-code", route_handlers=[create_code, delete_code, find_code], tags=["referral codes"])

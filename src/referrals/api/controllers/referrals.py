@@ -1,0 +1,50 @@
+from http import HTTPStatus
+from typing import Annotated, Any
+from uuid import UUID
+
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Request, Router, get, post
+from litestar.params import JSONBody, Parameter
+
+from referrals.api.auth import BEARER_SECURITY, caller_id, requires_bearer_token
+from referrals.api.problems import problem_responses
+from referrals.api.schemas import ReferralPageResponse, ReferralResponse, RegisterWithReferralRequest, UserResponse
+from referrals.api.views import user_view
+from referrals.application.use_cases.list_referrals import MAX_PAGE_SIZE, ListReferrals, ReferralsRequest
+from referrals.application.use_cases.register_user import RegisterUser, Registration
+
+
+@post("/register-with-referral", status_code=HTTPStatus.CREATED, responses=problem_responses(400, 409, 413, 422))
+@inject
+async def register_with_referral(
+    data: JSONBody[RegisterWithReferralRequest], register_user: FromDishka[RegisterUser]
+) -> UserResponse:
+    """Create an account as the referral of the owner of an active referral code. A taken email answers 409
+    even when the code is also wrong; an unknown, expired or deleted code answers one and the same 422."""
+    registration = Registration(email=data.email, password=data.password, referral_code=data.referral_code)
+    return user_view(await register_user(registration))
+
+
+@get(
+    "/referrals/{referrer_id:str}",
+    guards=[requires_bearer_token],
+    security=BEARER_SECURITY,
+    responses=problem_responses(400, 401, 403),
+)
+@inject
+async def list_referrals(
+    request: Request[Any, Any, Any],
+    referrer_id: UUID,
+    list_referrals: FromDishka[ListReferrals],
+    limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = 20,
+    offset: Annotated[int, Parameter(ge=0, le=2**31 - 1)] = 0,
+) -> ReferralPageResponse:
+    """The caller's referrals, newest first. Only the referrer may read their own list."""
+    page = await list_referrals(
+        ReferralsRequest(requester_id=caller_id(request), referrer_id=referrer_id, limit=limit, offset=offset)
+    )
+    items = [ReferralResponse(id=item.id, email=item.email, created_at=item.created_at) for item in page.items]
+    return ReferralPageResponse(items=items, total=page.total, limit=page.limit, offset=page.offset)
+
+
+router = Router(path="/", route_handlers=[register_with_referral, list_referrals], tags=["referrals"])

@@ -1,0 +1,114 @@
+"""Exceptions to problem documents: one table, one place."""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+from uuid import uuid4
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
+
+from referrals.api.problems import problem_response
+from referrals.api.schemas import FieldError
+from referrals.application.errors import (
+    CodeCollision,
+    InvalidAccessToken,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    NotReferrer,
+)
+from referrals.domain.errors import (
+    ActiveCodeExists,
+    DomainError,
+    EmailTaken,
+    ExpiryNotInFuture,
+    ExpiryTooFar,
+    InvalidEmail,
+    InvalidReferralCode,
+    NoActiveCode,
+    SelfReferral,
+    WeakPassword,
+)
+
+logger = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {
+    InvalidEmail: HTTPStatus.UNPROCESSABLE_ENTITY,
+    WeakPassword: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ExpiryNotInFuture: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ExpiryTooFar: HTTPStatus.UNPROCESSABLE_ENTITY,
+    InvalidReferralCode: HTTPStatus.UNPROCESSABLE_ENTITY,
+    SelfReferral: HTTPStatus.UNPROCESSABLE_ENTITY,
+    EmailTaken: HTTPStatus.CONFLICT,
+    ActiveCodeExists: HTTPStatus.CONFLICT,
+    NoActiveCode: HTTPStatus.NOT_FOUND,
+    InvalidCredentials: HTTPStatus.UNAUTHORIZED,
+    InvalidRefreshToken: HTTPStatus.UNAUTHORIZED,
+    InvalidAccessToken: HTTPStatus.UNAUTHORIZED,
+    NotReferrer: HTTPStatus.FORBIDDEN,
+    CodeCollision: HTTPStatus.SERVICE_UNAVAILABLE,
+}
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="referrals"'}
+
+AnyRequest = Request[Any, Any, Any]
+
+
+def status_of(error: DomainError) -> HTTPStatus:
+    for error_type in type(error).__mro__:
+        if error_type in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[error_type]
+    return HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+def on_domain_error(request: AnyRequest, error: DomainError) -> Response[object]:
+    status = status_of(error)
+    headers = BEARER_CHALLENGE if status == HTTPStatus.UNAUTHORIZED else None
+    return problem_response(request, status, detail=error.message, code=error.code, headers=headers)
+
+
+def on_validation_error(request: AnyRequest, error: ValidationException) -> Response[object]:
+    extra = error.extra if isinstance(error.extra, list) else []
+    errors = [
+        FieldError(message=str(item.get("message")), key=item.get("key"), source=item.get("source"))
+        for item in extra
+        if isinstance(item, dict)
+    ]
+    detail = "The request does not match the documented schema."
+    return problem_response(request, HTTPStatus.BAD_REQUEST, detail=detail, errors=errors or None)
+
+
+def on_http_error(request: AnyRequest, error: HTTPException) -> Response[object]:
+    status = error.status_code
+    headers = dict(error.headers or {})
+    if status == HTTPStatus.UNAUTHORIZED:
+        headers.update(BEARER_CHALLENGE)
+    # Litestar's default detail for a bare status is its phrase; repeating the title says nothing.
+    detail = None if error.detail == HTTPStatus(status).phrase else error.detail
+    return problem_response(request, status, detail=detail, headers=headers)
+
+
+def on_undecodable_body(request: AnyRequest, _error: Exception) -> Response[object]:
+    # The JSON decoder lets these through for bodies nested thousands deep or not valid UTF-8.
+    return problem_response(request, HTTPStatus.BAD_REQUEST, detail="The request body could not be decoded.")
+
+
+def on_unexpected_error(request: AnyRequest, error: Exception) -> Response[object]:
+    incident = f"urn:uuid:{uuid4()}"
+    logger.error("unhandled error in %s %s, incident %s", request.method, request.url.path, incident, exc_info=error)
+    return problem_response(
+        request,
+        HTTPStatus.INTERNAL_SERVER_ERROR,
+        detail="An unexpected error occurred; it has been logged.",
+        instance=incident,
+    )
+
+
+exception_handlers: ExceptionHandlersMap = {
+    DomainError: on_domain_error,
+    ValidationException: on_validation_error,
+    HTTPException: on_http_error,
+    RecursionError: on_undecodable_body,
+    UnicodeDecodeError: on_undecodable_body,
+    Exception: on_unexpected_error,
+}

@@ -1,0 +1,30 @@
+"""Refusals decided by the application rather than by a business rule."""
+
+from referrals.domain.errors import DomainError
+
+
+class InvalidCredentials(DomainError):
+    # Same message for an unknown email and a wrong password, so the answer reveals neither.
+    code = "invalid-credentials"
+    default_message = "The email or password is incorrect."
+
+
+class InvalidRefreshToken(DomainError):
+    code = "invalid-refresh-token"
+    default_message = "The refresh token is invalid, expired or revoked."
+
+
+class InvalidAccessToken(DomainError):
+    code = "invalid-access-token"
+    default_message = "The access token is missing, invalid or expired."
+
+
+class NotReferrer(DomainError):
+    code = "forbidden"
+    default_message = "You may only read your own referrals."
+
+
+class CodeCollision(DomainError):
+    """A freshly generated code is already taken; the use case retries with another."""
+
+    code = "code-collision"

@@ -1,0 +1,137 @@
+"""What the use cases need from the outside world, named by role. Adapters implement these."""
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from referrals.domain.referral_code import CodeState, ReferralCode
+from referrals.domain.refresh_token import RefreshToken
+from referrals.domain.user import User
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware UTC."""
+        ...
+
+
+class TransactionManager(Protocol):
+    def write(self) -> AbstractAsyncContextManager[None]:
+        """A write transaction: committed when the block ends, rolled back if it raises.
+
+        Writers queue for the write lock on backends that have a single one, rather than failing.
+        """
+        ...
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """False for a wrong password. With no hash, spends the time of a real check and returns False."""
+        ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedAccessToken:
+    token: str
+    expires_in: int
+
+
+class AccessTokens(Protocol):
+    def issue(self, user_id: UUID, now: datetime) -> IssuedAccessToken: ...
+
+    def verify(self, token: str) -> UUID:
+        """The user the token was issued to; raises ``InvalidAccessToken`` for anything else."""
+        ...
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> None:
+        """Raises ``EmailTaken`` when the canonical email already has an account."""
+        ...
+
+    async def get(self, user_id: UUID) -> User | None: ...
+
+    async def by_email(self, email: str) -> User | None: ...
+
+    async def email_exists(self, email: str) -> bool: ...
+
+    async def set_password_hash(self, user_id: UUID, password_hash: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    id: UUID
+    email: str
+    created_at: datetime
+
+
+class ReferralQueries(Protocol):
+    async def referrals_of(self, referrer_id: UUID, limit: int, offset: int) -> tuple[Sequence[Referral], int]:
+        """One page of the referrer's referrals, newest first, and how many there are in all."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCode:
+    """What a lookup by email answers, and what the cache holds."""
+
+    code: str
+    expires_at: datetime
+
+
+class ReferralCodeRepository(Protocol):
+    async def add(self, code: ReferralCode) -> None:
+        """Raises ``ActiveCodeExists`` if the owner already has one, ``CodeCollision`` if the code is taken."""
+        ...
+
+    async def stored_active_of(self, owner_id: UUID) -> ReferralCode | None:
+        """The owner's code stored as active, expired or not."""
+        ...
+
+    async def end(self, code_id: UUID, state: CodeState, at: datetime) -> None:
+        """Move an active code to a final state."""
+        ...
+
+    async def live_by_code(self, code: str, now: datetime) -> ReferralCode | None:
+        """The live code with this spelling, locked against deletion until the transaction ends."""
+        ...
+
+    async def live_by_owner_email(self, email: str, now: datetime) -> LiveCode | None: ...
+
+
+class RefreshTokenRepository(Protocol):
+    async def add(self, token: RefreshToken) -> None: ...
+
+    async def by_digest(self, digest: str) -> RefreshToken | None: ...
+
+    async def spend(self, token_id: UUID, at: datetime) -> bool:
+        """Mark the token used; False if it was already used or revoked (someone else got there first)."""
+        ...
+
+    async def revoke_family(self, family_id: UUID, at: datetime) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CacheMiss:
+    """Proof of when the miss happened: a value read afterwards may be stored only if nothing was invalidated since."""
+
+    generation: int
+
+
+class CodeCache(Protocol):
+    """Live codes by canonical owner email. An optimisation only: every method must tolerate failure silently."""
+
+    async def get(self, email: str) -> LiveCode | CacheMiss: ...
+
+    async def put(self, email: str, code: LiveCode, miss: CacheMiss, ttl_seconds: float) -> None:
+        """Store ``code`` unless ``email`` was invalidated after ``miss`` was taken."""
+        ...
+
+    async def invalidate(self, email: str) -> None: ...

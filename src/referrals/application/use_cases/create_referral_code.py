@@ -1,0 +1,68 @@
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from referrals.application.errors import CodeCollision, InvalidAccessToken
+from referrals.application.policies import CodePolicy
+from referrals.application.ports import Clock, CodeCache, ReferralCodeRepository, TransactionManager, UserRepository
+from referrals.domain.codes import generate_code
+from referrals.domain.ids import new_id
+from referrals.domain.referral_code import CodeState, ReferralCode, check_expiry, must_retire_before_issuing
+
+# With 65 random bits a single collision is already unheard of; a handful of attempts is plenty.
+MAX_GENERATION_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class NewCode:
+    owner_id: UUID
+    expires_at: datetime
+
+
+class CreateReferralCode:
+    """Issue the caller's referral code. It must expire, and nobody may hold two live codes at once."""
+
+    def __init__(
+        self,
+        users: UserRepository,
+        codes: ReferralCodeRepository,
+        cache: CodeCache,
+        transaction: TransactionManager,
+        clock: Clock,
+        policy: CodePolicy,
+    ) -> None:
+        self._users = users
+        self._codes = codes
+        self._cache = cache
+        self._transaction = transaction
+        self._clock = clock
+        self._policy = policy
+
+    async def __call__(self, request: NewCode) -> ReferralCode:
+        now = self._clock.now()
+        check_expiry(request.expires_at, now, self._policy.max_lifetime)
+        owner = await self._users.get(request.owner_id)
+        if owner is None:
+            raise InvalidAccessToken
+        for attempt in range(1, MAX_GENERATION_ATTEMPTS + 1):
+            try:
+                code = await self._issue(request.owner_id, request.expires_at.astimezone(UTC), now)
+            except CodeCollision:
+                if attempt == MAX_GENERATION_ATTEMPTS:
+                    raise
+            else:
+                break
+        # After the commit: a reader that missed before it must not be able to cache the old answer.
+        await self._cache.invalidate(owner.email)
+        return code
+
+    async def _issue(self, owner_id: UUID, expires_at: datetime, now: datetime) -> ReferralCode:
+        async with self._transaction.write():
+            current = await self._codes.stored_active_of(owner_id)
+            if current is not None and must_retire_before_issuing(current, now):
+                await self._codes.end(current.id, CodeState.EXPIRED, now)
+            code = ReferralCode(
+                id=new_id(), owner_id=owner_id, code=generate_code(), created_at=now, expires_at=expires_at
+            )
+            await self._codes.add(code)
+        return code

@@ -1,0 +1,72 @@
+from dataclasses import dataclass
+
+from referrals.application.ports import (
+    Clock,
+    PasswordHasher,
+    ReferralCodeRepository,
+    TransactionManager,
+    UserRepository,
+)
+from referrals.domain.codes import normalize_code
+from referrals.domain.emails import canonical_email
+from referrals.domain.errors import EmailTaken, InvalidReferralCode
+from referrals.domain.ids import new_id
+from referrals.domain.passwords import check_password_policy
+from referrals.domain.user import User
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    email: str
+    password: str
+    referral_code: str | None = None
+
+
+class RegisterUser:
+    """Create an account, optionally as the referral of whoever owns a live referral code.
+
+    A taken email is reported before a bad code, and an unknown, expired or deleted code all read alike.
+    """
+
+    def __init__(
+        self,
+        users: UserRepository,
+        codes: ReferralCodeRepository,
+        hasher: PasswordHasher,
+        transaction: TransactionManager,
+        clock: Clock,
+    ) -> None:
+        self._users = users
+        self._codes = codes
+        self._hasher = hasher
+        self._transaction = transaction
+        self._clock = clock
+
+    async def __call__(self, registration: Registration) -> User:
+        email = canonical_email(registration.email)
+        check_password_policy(registration.password)
+        # Checked before hashing so a taken email costs no argon2 time; checked again under the write lock below.
+        if await self._users.email_exists(email):
+            raise EmailTaken
+        code = None if registration.referral_code is None else normalize_code(registration.referral_code)
+        if registration.referral_code is not None and code is None:
+            raise InvalidReferralCode
+        password_hash = await self._hasher.hash(registration.password)
+
+        now = self._clock.now()
+        async with self._transaction.write():
+            if await self._users.email_exists(email):
+                raise EmailTaken
+            referral_code = None if code is None else await self._codes.live_by_code(code, now)
+            if code is not None and referral_code is None:
+                raise InvalidReferralCode
+            user = User(
+                id=new_id(),
+                email=email,
+                password_hash=password_hash,
+                created_at=now,
+                referrer_id=None if referral_code is None else referral_code.owner_id,
+                referred_with_code_id=None if referral_code is None else referral_code.id,
+            )
+            await self._users.add(user)
+        return user

@@ -1,0 +1,66 @@
+"""The application factory: one container, one app."""
+
+from dishka import Provider, make_async_container
+from dishka.integrations.litestar import setup_dishka
+from litestar import Litestar
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
+
+from referrals.api.controllers import auth, health, referral_codes, referrals, users
+from referrals.api.errors import exception_handlers
+from referrals.bootstrap.config import Settings, load_settings
+from referrals.bootstrap.ioc import default_providers
+
+API_VERSION = "1.0.0"
+
+
+def create_app(settings: Settings, *overrides: Provider) -> Litestar:
+    """Build the app; providers in ``overrides`` replace the defaults that provide the same types."""
+    container = make_async_container(*default_providers(), *overrides, context={Settings: settings})
+    app = Litestar(
+        route_handlers=[
+            auth.router,
+            users.router,
+            referral_codes.router,
+            referrals.router,
+            health.health,
+        ],
+        exception_handlers=exception_handlers,
+        openapi_config=openapi_config(),
+        request_max_body_size=settings.max_request_body_bytes,
+        on_shutdown=[container.close],
+    )
+    setup_dishka(container, app)
+    return app
+
+
+def create_app_from_environment() -> Litestar:
+    """The ASGI server's factory: settings come from the environment."""
+    return create_app(load_settings())
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Referral service",
+        version=API_VERSION,
+        description="Referral codes with a mandatory expiry, and the referrals they bring. "
+        "Authorize with your email as the username to try the protected routes.",
+        path="/docs",
+        render_plugins=[
+            SwaggerRenderPlugin(path="/"),
+            RedocRenderPlugin(path="/redoc"),
+            JsonRenderPlugin(path="/openapi.json"),
+        ],
+        use_handler_docstrings=True,
+        components=Components(
+            security_schemes={
+                "OAuth2PasswordBearer": SecurityScheme(
+                    type="oauth2",
+                    description="Log in with your email as the username.",
+                    flows=OAuthFlows(password=OAuthFlow(token_url="/auth/login", scopes={})),  # noqa: S106 - a URL
+                ),
+                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+            }
+        ),
+    )

@@ -1,0 +1,76 @@
+"""Settings from the environment (and a ``.env`` file), validated once at startup."""
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Literal
+
+import msgspec
+from dotenv import dotenv_values
+from msgspec import Meta
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/referrals.sqlite3"
+MIN_JWT_SECRET_BYTES = 32
+
+Seconds = Annotated[int, Meta(ge=1)]
+
+
+class SettingsError(Exception):
+    """A setting that cannot be used; its message is one line naming the variable."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    app_env: Literal["development", "production", "test"] = "development"
+    database_url: Annotated[str, Meta(min_length=1)] = DEFAULT_DATABASE_URL
+    jwt_secret: str | None = None
+    jwt_issuer: str = "referrals"
+    jwt_audience: str = "referrals-api"
+    access_token_ttl: Seconds = 15 * 60
+    refresh_token_ttl: Seconds = 30 * 24 * 3600
+    host: str = "127.0.0.1"
+    port: Annotated[int, Meta(ge=0, le=65535)] = 8000
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    max_code_lifetime_days: Annotated[int, Meta(ge=1, le=36500)] = 365
+    code_cache_ttl: Seconds = 300
+    code_cache_max_entries: Annotated[int, Meta(ge=1)] = 100_000
+    max_request_body_bytes: Annotated[int, Meta(ge=1024)] = 1024 * 1024
+    argon2_time_cost: Annotated[int, Meta(ge=1)] = 2
+    argon2_memory_kib: Annotated[int, Meta(ge=8)] = 19 * 1024
+    argon2_parallelism: Annotated[int, Meta(ge=1)] = 1
+    hashing_threads: Annotated[int, Meta(ge=0)] = 0
+    db_pool_size: Annotated[int, Meta(ge=1)] = 10
+    db_pool_timeout: Annotated[float, Meta(gt=0)] = 5.0
+    db_connect_timeout: Annotated[float, Meta(gt=0)] = 5.0
+    db_statement_timeout: Annotated[float, Meta(gt=0)] = 30.0
+
+    def __post_init__(self) -> None:
+        if self.jwt_secret is not None and len(self.jwt_secret.encode()) < MIN_JWT_SECRET_BYTES:
+            msg = f"JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes long"
+            raise SettingsError(msg)
+        if self.jwt_secret is None and self.app_env == "production":
+            msg = "JWT_SECRET is required when APP_ENV=production"
+            raise SettingsError(msg)
+
+
+SETTING_NAMES = frozenset(field.upper() for field in Settings.__struct_fields__)
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
+    """Read settings; the process environment wins over the ``.env`` file, and empty values count as unset."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({key: value for key, value in dotenv_values(env_file).items() if value is not None})
+    values.update(os.environ if environ is None else environ)
+    relevant = {name.lower(): value for name, value in values.items() if name in SETTING_NAMES and value != ""}
+    try:
+        return msgspec.convert(relevant, Settings, strict=False)
+    except msgspec.ValidationError as error:
+        raise SettingsError(_name_the_variable(str(error))) from None
+
+
+def _name_the_variable(message: str) -> str:
+    # msgspec says "... - at `$.port`"; the user set PORT.
+    text, _, path = message.rpartition(" - at `$.")
+    if not text:
+        return message
+    return f"{path.rstrip('`').upper()}: {text}"

@@ -1,0 +1,152 @@
+"""The dishka providers: the only place that knows which adapter plays which port."""
+
+import logging
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from dishka import Provider, Scope, from_context, provide
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from referrals.adapters.cache.in_memory import InMemoryCodeCache
+from referrals.adapters.clock import SystemClock
+from referrals.adapters.persistence.engine import create_engine
+from referrals.adapters.persistence.referral_codes import SqlaReferralCodeRepository
+from referrals.adapters.persistence.refresh_tokens import SqlaRefreshTokenRepository
+from referrals.adapters.persistence.transaction import SqlaTransactionManager
+from referrals.adapters.persistence.users import SqlaReferralQueries, SqlaUserRepository
+from referrals.adapters.security.argon2 import Argon2Parameters, Argon2PasswordHasher
+from referrals.adapters.security.jwt import JwtAccessTokens
+from referrals.application.policies import CodePolicy, SessionPolicy
+from referrals.application.ports import (
+    AccessTokens,
+    Clock,
+    CodeCache,
+    PasswordHasher,
+    ReferralCodeRepository,
+    ReferralQueries,
+    RefreshTokenRepository,
+    TransactionManager,
+    UserRepository,
+)
+from referrals.application.sessions import SessionTokens
+from referrals.application.use_cases.create_referral_code import CreateReferralCode
+from referrals.application.use_cases.delete_referral_code import DeleteReferralCode
+from referrals.application.use_cases.find_active_code import FindActiveCode
+from referrals.application.use_cases.get_profile import GetProfile
+from referrals.application.use_cases.list_referrals import ListReferrals
+from referrals.application.use_cases.log_in import LogIn
+from referrals.application.use_cases.log_out import LogOut
+from referrals.application.use_cases.refresh_session import RefreshSession
+from referrals.application.use_cases.register_user import RegisterUser
+from referrals.bootstrap.config import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class SettingsProvider(Provider):
+    settings = from_context(Settings, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    def code_policy(self, settings: Settings) -> CodePolicy:
+        return CodePolicy(
+            max_lifetime=timedelta(days=settings.max_code_lifetime_days),
+            cache_ttl=timedelta(seconds=settings.code_cache_ttl),
+        )
+
+    @provide(scope=Scope.APP)
+    def session_policy(self, settings: Settings) -> SessionPolicy:
+        return SessionPolicy(refresh_token_ttl=timedelta(seconds=settings.refresh_token_ttl))
+
+
+class PersistenceProvider(Provider):
+    @provide(scope=Scope.APP)
+    async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
+        engine = create_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            pool_timeout=settings.db_pool_timeout,
+            connect_timeout=settings.db_connect_timeout,
+            statement_timeout=settings.db_statement_timeout,
+        )
+        yield engine
+        await engine.dispose()
+
+    @provide(scope=Scope.APP)
+    def session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+        return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+    @provide(scope=Scope.REQUEST)
+    async def session(self, factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+        # Closing rolls back whatever a use case did not commit; nothing is ever committed here.
+        async with factory() as session:
+            yield session
+
+    transaction = provide(SqlaTransactionManager, provides=TransactionManager, scope=Scope.REQUEST)
+    users = provide(SqlaUserRepository, provides=UserRepository, scope=Scope.REQUEST)
+    referral_queries = provide(SqlaReferralQueries, provides=ReferralQueries, scope=Scope.REQUEST)
+    codes = provide(SqlaReferralCodeRepository, provides=ReferralCodeRepository, scope=Scope.REQUEST)
+    refresh_tokens = provide(SqlaRefreshTokenRepository, provides=RefreshTokenRepository, scope=Scope.REQUEST)
+
+
+class SecurityProvider(Provider):
+    @provide(scope=Scope.APP)
+    def hashing_executor(self, settings: Settings) -> Iterator[ThreadPoolExecutor]:
+        # No wider than the machine: more threads only queue argon2 work behind the event loop's own.
+        threads = settings.hashing_threads or os.cpu_count() or 1
+        executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="argon2")
+        yield executor
+        executor.shutdown(wait=True)
+
+    @provide(scope=Scope.APP)
+    def password_hasher(self, settings: Settings, executor: ThreadPoolExecutor) -> PasswordHasher:
+        parameters = Argon2Parameters(
+            time_cost=settings.argon2_time_cost,
+            memory_cost_kib=settings.argon2_memory_kib,
+            parallelism=settings.argon2_parallelism,
+        )
+        return Argon2PasswordHasher(parameters, executor)
+
+    @provide(scope=Scope.APP)
+    def access_tokens(self, settings: Settings) -> AccessTokens:
+        secret = settings.jwt_secret
+        if secret is None:
+            secret = secrets.token_urlsafe(48)
+            logger.warning(
+                "JWT_SECRET is not set: using a random secret, so tokens die with this process; set it for real use"
+            )
+        return JwtAccessTokens(
+            secret=secret,
+            ttl=timedelta(seconds=settings.access_token_ttl),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+
+
+class InfrastructureProvider(Provider):
+    clock = provide(SystemClock, provides=Clock, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    def code_cache(self, settings: Settings) -> CodeCache:
+        return InMemoryCodeCache(max_entries=settings.code_cache_max_entries)
+
+
+class UseCaseProvider(Provider):
+    scope = Scope.REQUEST
+
+    session_tokens = provide(SessionTokens)
+    register_user = provide(RegisterUser)
+    log_in = provide(LogIn)
+    refresh_session = provide(RefreshSession)
+    log_out = provide(LogOut)
+    get_profile = provide(GetProfile)
+    create_referral_code = provide(CreateReferralCode)
+    delete_referral_code = provide(DeleteReferralCode)
+    find_active_code = provide(FindActiveCode)
+    list_referrals = provide(ListReferrals)
+
+
+def default_providers() -> list[Provider]:
+    return [SettingsProvider(), PersistenceProvider(), SecurityProvider(), InfrastructureProvider(), UseCaseProvider()]

@@ -1,0 +1,5 @@
+import uuid
+
+
+def new_id() -> uuid.UUID:
+    return uuid.uuid4()
