@@ -1,6 +1,7 @@
 """Exceptions to problem documents: one table, one place."""
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 from uuid import uuid4
@@ -32,6 +33,7 @@ from referrals.domain.errors import (
 )
 
 logger = logging.getLogger(__name__)
+_MISSING_FIELD = re.compile(r"missing required field `(?P<field>[^`]+)`")
 
 STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {
     InvalidEmail: HTTPStatus.UNPROCESSABLE_ENTITY,
@@ -69,13 +71,17 @@ def on_domain_error(request: AnyRequest, error: DomainError) -> Response[object]
 
 def on_validation_error(request: AnyRequest, error: ValidationException) -> Response[object]:
     extra = error.extra if isinstance(error.extra, list) else []
-    errors = [
-        FieldError(message=str(item.get("message")), key=item.get("key"), source=item.get("source"))
-        for item in extra
-        if isinstance(item, dict)
-    ]
+    errors = [field_error(item) for item in extra if isinstance(item, dict)]
     detail = "The request does not match the documented schema."
     return problem_response(request, HTTPStatus.BAD_REQUEST, detail=detail, errors=errors or None)
+
+
+def field_error(item: dict[str, Any]) -> FieldError:
+    message = str(item.get("message"))
+    # For a missing field Litestar reports the whole body ("data") as the key; name the field instead.
+    missing = _MISSING_FIELD.search(message)
+    key = missing["field"] if missing and item.get("key") == "data" else item.get("key")
+    return FieldError(message=message, key=key, source=item.get("source"))
 
 
 def on_http_error(request: AnyRequest, error: HTTPException) -> Response[object]:

@@ -30,6 +30,8 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_request_body_bytes,
         on_shutdown=[container.close],
+        # The entry point configures logging for the process; the app must not reconfigure the root logger.
+        logging_config=None,
     )
     setup_dishka(container, app)
     return app

@@ -3,7 +3,7 @@ from typing import Annotated, Any
 
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Request, Router, delete, get, post
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody, PathParameter
 
 from referrals.api.auth import BEARER_SECURITY, caller_id, requires_bearer_token
 from referrals.api.problems import problem_responses
@@ -46,7 +46,7 @@ async def delete_code(request: Request[Any, Any, Any], delete_referral_code: Fro
 @get("/{email:str}", responses=problem_responses(400, 404))
 @inject
 async def find_code(
-    email: Annotated[str, Parameter(max_length=MAX_EMAIL_PATH_LENGTH, description="The referrer's email.")],
+    email: Annotated[str, PathParameter(max_length=MAX_EMAIL_PATH_LENGTH, description="The referrer's email.")],
     find_active_code: FromDishka[FindActiveCode],
 ) -> ActiveCodeResponse:
     """The active referral code of the referrer with this email. An unknown email and a referrer without an

@@ -4,7 +4,7 @@ from uuid import UUID
 
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Request, Router, get, post
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody, Parameter, PathParameter
 
 from referrals.api.auth import BEARER_SECURITY, caller_id, requires_bearer_token
 from referrals.api.problems import problem_responses
@@ -34,7 +34,7 @@ async def register_with_referral(
 @inject
 async def list_referrals(
     request: Request[Any, Any, Any],
-    referrer_id: UUID,
+    referrer_id: Annotated[UUID, PathParameter(description="The referrer's id.")],
     list_referrals: FromDishka[ListReferrals],
     limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = 20,
     offset: Annotated[int, Parameter(ge=0, le=2**31 - 1)] = 0,

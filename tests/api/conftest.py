@@ -1,0 +1,101 @@
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from dishka import Provider, Scope, provide
+from httpx import Response
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from referrals.application.ports import Clock
+from referrals.bootstrap.app import create_app
+from referrals.bootstrap.config import Settings
+from tests.conftest import MutableClock
+
+PASSWORD = "correct horse battery"
+
+
+def clock_provider(clock: MutableClock) -> Provider:
+    provider = Provider(scope=Scope.APP)
+    provider.provide(lambda: clock, provides=Clock)
+    return provider
+
+
+@pytest.fixture
+def app(settings: Settings, clock: MutableClock) -> Litestar:
+    return create_app(settings, clock_provider(clock))
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+@dataclass
+class Account:
+    id: str
+    email: str
+    password: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+class Api:
+    """The calls the tests make again and again, spelled once."""
+
+    def __init__(self, client: AsyncTestClient[Litestar]) -> None:
+        self.client = client
+
+    async def register(self, email: str, password: str = PASSWORD, referral_code: str | None = None) -> Response:
+        if referral_code is None:
+            return await self.client.post("/auth/register", json={"email": email, "password": password})
+        body = {"email": email, "password": password, "referral_code": referral_code}
+        return await self.client.post("/register-with-referral", json=body)
+
+    async def login(self, email: str, password: str = PASSWORD, **extra: str) -> Response:
+        return await self.client.post("/auth/login", data={"username": email, "password": password, **extra})
+
+    async def account(self, email: str, password: str = PASSWORD) -> Account:
+        registered = await self.register(email, password)
+        assert registered.status_code == 201, registered.text
+        tokens = (await self.login(email, password)).json()
+        return Account(
+            id=registered.json()["id"],
+            email=registered.json()["email"],
+            password=password,
+            access_token=tokens["access_token"],
+            refresh_token=tokens["refresh_token"],
+        )
+
+    async def create_code(self, account: Account, expires_at: datetime | str | None = None) -> Response:
+        if expires_at is None:
+            expires_at = datetime.now(UTC) + timedelta(days=7)
+        value = expires_at if isinstance(expires_at, str) else expires_at.isoformat()
+        return await self.client.post("/referral-code/create", json={"expires_at": value}, headers=account.headers)
+
+    async def code_of(self, email: str) -> Response:
+        return await self.client.get(f"/referral-code/{email}")
+
+
+@pytest.fixture
+def api(client: AsyncTestClient[Litestar]) -> Api:
+    return Api(client)
+
+
+def assert_problem(response: Response, status: int, code: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["title"]
+    assert body["type"]
+    if code is not None:
+        assert body["code"] == code
+    return body

@@ -1,0 +1,101 @@
+"""Whatever arrives, the answer is a problem document with the right status, never a 500."""
+
+import logging
+from typing import Any
+
+import pytest
+from dishka import Provider, Scope, provide
+from litestar.testing import AsyncTestClient
+
+from referrals.application.ports import UserRepository
+from referrals.bootstrap.app import create_app
+from referrals.bootstrap.config import Settings
+from tests.api.conftest import Api, assert_problem
+
+JSON = {"content-type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"",
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+        b'{"email": "\xff\xfe@example.com", "password": "correct horse"}',
+        b'{"email": "ada\x00@example.com", "password": "correct horse"}',
+        b"null",
+        b"[]",
+        b'"a string"',
+    ],
+    ids=["malformed", "empty", "nested-arrays", "nested-objects", "invalid-utf8", "nul", "null", "array", "string"],
+)
+async def test_an_undecodable_or_mistyped_body_is_a_400(api: Api, body: bytes) -> None:
+    assert_problem(await api.client.post("/auth/register", content=body, headers=JSON), 400)
+
+
+async def test_a_nul_inside_a_json_string_is_refused_as_an_invalid_email(api: Api) -> None:
+    response = await api.client.post(
+        "/auth/register", json={"email": "ada\u0000@example.com", "password": "correct horse"}
+    )
+
+    assert_problem(response, 422, "invalid-email")
+
+
+async def test_a_body_over_the_limit_is_a_413(api: Api) -> None:
+    body = b'{"email": "' + b"a" * (1024 * 1024) + b'"}'
+
+    assert_problem(await api.client.post("/auth/register", content=body, headers=JSON), 413)
+
+
+async def test_an_unknown_route_is_a_404_problem(api: Api) -> None:
+    assert_problem(await api.client.get("/no/such/route"), 404)
+
+
+async def test_a_wrong_method_is_a_405_problem_that_says_what_is_allowed(api: Api) -> None:
+    response = await api.client.put("/health")
+
+    assert_problem(response, 405)
+    assert "GET" in response.headers["allow"]
+
+
+async def test_a_very_long_email_in_the_path_is_a_400(api: Api) -> None:
+    assert_problem(await api.code_of("a" * 5000 + "@example.com"), 400)
+
+
+async def test_health_answers_without_touching_anything(api: Api) -> None:
+    response = await api.client.get("/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+class ExplodingUsers:
+    def __getattr__(self, name: str) -> Any:
+        async def explode(*_args: object, **_kwargs: object) -> None:
+            msg = "connection string postgres://secret@db"
+            raise RuntimeError(msg)
+
+        return explode
+
+
+class ExplodingUsersProvider(Provider):
+    @provide(scope=Scope.REQUEST)
+    def users(self) -> UserRepository:
+        return ExplodingUsers()  # type: ignore[return-value]
+
+
+async def test_an_unexpected_error_is_a_500_problem_without_internals(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(settings, ExplodingUsersProvider())
+    caplog.set_level(logging.ERROR)
+
+    async with AsyncTestClient(app=app) as client:
+        response = await client.post("/auth/register", json={"email": "ada@example.com", "password": "long enough"})
+
+    problem = assert_problem(response, 500)
+    assert "secret" not in response.text
+    assert problem["instance"].startswith("urn:uuid:")
+    assert problem["instance"] in caplog.text
+    assert "RuntimeError" in caplog.text

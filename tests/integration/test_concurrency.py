@@ -1,0 +1,52 @@
+"""Races the database must win on its own, on both backends, through the real app."""
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from referrals.adapters.persistence.tables import referral_codes, users
+from tests.api.conftest import Api
+
+pytestmark = pytest.mark.usefixtures("database_url")
+
+
+async def count(database_url: str, query: object) -> int:
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return int(await connection.scalar(query))  # type: ignore[arg-type]
+    finally:
+        await engine.dispose()
+
+
+async def test_concurrent_creates_leave_exactly_one_active_code(api: Api, database_url: str) -> None:
+    account = await api.account("ada@example.com")
+
+    responses = await asyncio.gather(*(api.create_code(account) for _ in range(20)))
+
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [201] + [409] * 19
+    active = select(func.count()).where(referral_codes.c.state == "active")
+    assert await count(database_url, active) == 1
+
+
+async def test_concurrent_registrations_of_one_email_leave_one_account(api: Api, database_url: str) -> None:
+    spellings = ["ada@example.com", "ADA@example.com", " Ada@Example.com "] * 4
+
+    responses = await asyncio.gather(*(api.register(email) for email in spellings))
+
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [201] + [409] * (len(spellings) - 1)
+    assert await count(database_url, select(func.count()).select_from(users)) == 1
+
+
+async def test_concurrent_refreshes_of_one_token_let_exactly_one_through(api: Api) -> None:
+    account = await api.account("ada@example.com")
+
+    responses = await asyncio.gather(
+        *(api.client.post("/auth/refresh", json={"refresh_token": account.refresh_token}) for _ in range(5))
+    )
+
+    assert sorted(response.status_code for response in responses) == [200, 401, 401, 401, 401]
