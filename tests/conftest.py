@@ -9,7 +9,7 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -173,5 +173,5 @@ class MutableClock:
 
 
 @pytest.fixture
-def clock() -> Iterator[MutableClock]:
-    yield MutableClock()
+def clock() -> MutableClock:
+    return MutableClock()

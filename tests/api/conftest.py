@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from dishka import Provider, Scope, provide
+from dishka import Provider, Scope
 from httpx import Response
 from litestar import Litestar
 from litestar.testing import AsyncTestClient

@@ -35,7 +35,9 @@ async def test_an_implausible_email_is_refused_with_422(api: Api) -> None:
         ({"email": 42, "password": PASSWORD}, "email"),
     ],
 )
-async def test_a_body_off_the_schema_is_refused_with_field_details(api: Api, body: dict[str, object], field: str) -> None:
+async def test_a_body_off_the_schema_is_refused_with_field_details(
+    api: Api, body: dict[str, object], field: str
+) -> None:
     problem = assert_problem(await api.client.post("/auth/register", json=body), 400)
 
     assert field in {error["key"] for error in problem["errors"]}
@@ -153,9 +155,7 @@ async def test_logout_cannot_revoke_someone_elses_session(api: Api) -> None:
 
 
 async def test_logout_refuses_without_a_token_before_reading_the_body(api: Api) -> None:
-    response = await api.client.post(
-        "/auth/logout", content=b"{not json", headers={"content-type": "application/json"}
-    )
+    response = await api.client.post("/auth/logout", content=b"{not json", headers={"content-type": "application/json"})
 
     assert_problem(response, 401, "invalid-access-token")
     assert response.headers["www-authenticate"].startswith("Bearer")

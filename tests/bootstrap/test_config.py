@@ -1,0 +1,62 @@
+from pathlib import Path
+
+import pytest
+
+from referrals.bootstrap.config import DEFAULT_DATABASE_URL, Settings, SettingsError, load_settings
+
+SECRET = "s" * 32
+
+
+def test_defaults_need_no_configuration() -> None:
+    settings = load_settings({}, env_file=None)
+
+    assert settings == Settings()
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert (settings.host, settings.port, settings.access_token_ttl) == ("127.0.0.1", 8000, 900)
+
+
+def test_values_are_converted_from_their_text() -> None:
+    settings = load_settings({"PORT": "9000", "ACCESS_TOKEN_TTL": "60", "DB_POOL_TIMEOUT": "1.5"}, env_file=None)
+
+    assert (settings.port, settings.access_token_ttl, settings.db_pool_timeout) == (9000, 60, 1.5)
+
+
+def test_unrelated_and_empty_variables_are_ignored() -> None:
+    settings = load_settings({"PATH": "/bin", "JWT_SECRET": "", "port": "1"}, env_file=None)
+
+    assert settings.jwt_secret is None
+    assert settings.port == 8000
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"PORT": "eighty"}, "PORT"),
+        ({"PORT": "70000"}, "PORT"),
+        ({"ACCESS_TOKEN_TTL": "0"}, "ACCESS_TOKEN_TTL"),
+        ({"APP_ENV": "staging"}, "APP_ENV"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"JWT_SECRET": "too-short"}, "JWT_SECRET"),
+        ({"APP_ENV": "production"}, "JWT_SECRET"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_the_variable(environ: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(environ, env_file=None)
+
+    message = str(raised.value)
+    assert named in message
+    assert "\n" not in message
+
+
+def test_production_starts_with_a_secret() -> None:
+    assert load_settings({"APP_ENV": "production", "JWT_SECRET": SECRET}, env_file=None).jwt_secret == SECRET
+
+
+def test_the_environment_wins_over_the_env_file(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text('PORT=9001\nLOG_LEVEL="DEBUG"\n# a comment\nHOST=0.0.0.0\n')
+
+    settings = load_settings({"PORT": "9002"}, env_file=env_file)
+
+    assert (settings.port, settings.log_level, settings.host) == (9002, "DEBUG", "0.0.0.0")  # noqa: S104

@@ -1,0 +1,52 @@
+"""Every revision goes up, down and up again, and the models match what the migrations build."""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from tests.conftest import PostgresDatabases, alembic_config
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'stairway.sqlite3'}"
+    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    return await databases.create()
+
+
+async def table_names(url: str) -> set[str]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+    finally:
+        await engine.dispose()
+
+
+async def test_stairway_up_down_up_for_every_revision(fresh_database_url: str) -> None:
+    config = alembic_config(fresh_database_url)
+    revisions = list(reversed(list(ScriptDirectory.from_config(config).walk_revisions())))
+    assert revisions
+
+    for revision in revisions:
+        await asyncio.to_thread(command.upgrade, config, revision.revision)
+        await asyncio.to_thread(command.downgrade, config, revision.down_revision or "base")
+        await asyncio.to_thread(command.upgrade, config, revision.revision)
+
+    assert {"users", "referral_codes", "refresh_tokens"} <= await table_names(fresh_database_url)
+    await asyncio.to_thread(command.downgrade, config, "base")
+    assert await table_names(fresh_database_url) <= {"alembic_version"}
+
+
+async def test_models_and_migrations_do_not_drift(fresh_database_url: str) -> None:
+    config = alembic_config(fresh_database_url)
+    await asyncio.to_thread(command.upgrade, config, "head")
+
+    # Raises if autogenerate would produce any operation.
+    await asyncio.to_thread(command.check, config)

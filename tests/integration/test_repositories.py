@@ -1,0 +1,190 @@
+"""Repositories against real databases: the constraints hold, and their violations speak the domain's language."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from referrals.adapters.persistence.engine import create_engine
+from referrals.adapters.persistence.referral_codes import SqlaReferralCodeRepository
+from referrals.adapters.persistence.refresh_tokens import SqlaRefreshTokenRepository
+from referrals.adapters.persistence.transaction import SqlaTransactionManager
+from referrals.adapters.persistence.users import SqlaReferralQueries, SqlaUserRepository
+from referrals.application.errors import CodeCollision
+from referrals.domain.codes import generate_code
+from referrals.domain.errors import ActiveCodeExists, EmailTaken, SelfReferral
+from referrals.domain.ids import new_id
+from referrals.domain.referral_code import CodeState, ReferralCode
+from referrals.domain.refresh_token import RefreshToken
+from referrals.domain.user import User
+
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+        yield session
+
+
+def a_user(email: str = "ada@example.com", **fields: object) -> User:
+    values: dict[str, object] = {"id": new_id(), "email": email, "password_hash": "h", "created_at": NOW}
+    values.update(fields)
+    return User(**values)  # type: ignore[arg-type]
+
+
+def a_code(owner: User, **fields: object) -> ReferralCode:
+    values: dict[str, object] = {
+        "id": new_id(),
+        "owner_id": owner.id,
+        "code": generate_code(),
+        "created_at": NOW,
+        "expires_at": NOW + timedelta(days=1),
+    }
+    values.update(fields)
+    return ReferralCode(**values)  # type: ignore[arg-type]
+
+
+async def saved(session: AsyncSession, *users: User) -> None:
+    async with SqlaTransactionManager(session).write():
+        for user in users:
+            await SqlaUserRepository(session).add(user)
+
+
+async def test_a_user_round_trips_with_aware_utc_times(session: AsyncSession) -> None:
+    user = a_user(created_at=datetime(2030, 5, 1, 12, 0, tzinfo=timezone(timedelta(hours=3))))
+    await saved(session, user)
+
+    loaded = await SqlaUserRepository(session).by_email("ada@example.com")
+
+    assert loaded is not None
+    assert loaded.created_at == datetime(2030, 5, 1, 9, 0, tzinfo=UTC)
+    assert loaded.created_at.tzinfo is UTC
+    assert (loaded.id, loaded.email, loaded.referrer_id) == (user.id, user.email, None)
+
+
+async def test_a_duplicate_email_is_email_taken(session: AsyncSession) -> None:
+    await saved(session, a_user())
+
+    with pytest.raises(EmailTaken):
+        await saved(session, a_user())
+
+
+async def test_the_database_refuses_self_referral(session: AsyncSession) -> None:
+    user_id = new_id()
+
+    with pytest.raises(SelfReferral):
+        await saved(session, a_user(id=user_id, referrer_id=user_id))
+
+
+async def test_the_database_refuses_a_second_active_code(session: AsyncSession) -> None:
+    owner = a_user()
+    await saved(session, owner)
+    codes = SqlaReferralCodeRepository(session)
+    async with SqlaTransactionManager(session).write():
+        await codes.add(a_code(owner))
+
+    with pytest.raises(ActiveCodeExists):
+        async with SqlaTransactionManager(session).write():
+            await codes.add(a_code(owner))
+
+
+async def test_a_taken_code_is_a_collision(session: AsyncSession) -> None:
+    ada, bob = a_user(), a_user("bob@example.com")
+    await saved(session, ada, bob)
+    codes = SqlaReferralCodeRepository(session)
+    async with SqlaTransactionManager(session).write():
+        await codes.add(a_code(ada, code="AAAAAAAAAAAAA"))
+
+    with pytest.raises(CodeCollision):
+        async with SqlaTransactionManager(session).write():
+            await codes.add(a_code(bob, code="AAAAAAAAAAAAA"))
+
+
+async def test_ended_codes_free_the_owner_and_are_not_live(session: AsyncSession) -> None:
+    owner = a_user()
+    await saved(session, owner)
+    codes = SqlaReferralCodeRepository(session)
+    first = a_code(owner)
+    async with SqlaTransactionManager(session).write():
+        await codes.add(first)
+        await codes.end(first.id, CodeState.DELETED, NOW)
+        await codes.add(a_code(owner))
+
+    assert await codes.live_by_code(first.code, NOW) is None
+    current = await codes.stored_active_of(owner.id)
+    assert current is not None
+    assert current.code != first.code
+
+
+async def test_live_lookups_respect_expiry_to_the_microsecond(session: AsyncSession) -> None:
+    owner = a_user()
+    await saved(session, owner)
+    codes = SqlaReferralCodeRepository(session)
+    code = a_code(owner, expires_at=NOW + timedelta(minutes=5))
+    async with SqlaTransactionManager(session).write():
+        await codes.add(code)
+    just_before = code.expires_at - timedelta(microseconds=1)
+
+    assert (await codes.live_by_owner_email(owner.email, just_before)) is not None
+    assert (await codes.live_by_owner_email(owner.email, code.expires_at)) is None
+    assert (await codes.live_by_code(code.code, just_before)) is not None
+    assert (await codes.live_by_code(code.code, code.expires_at)) is None
+
+
+async def test_a_refresh_token_can_be_spent_once(session: AsyncSession) -> None:
+    user = a_user()
+    await saved(session, user)
+    tokens = SqlaRefreshTokenRepository(session)
+    token = RefreshToken(new_id(), user.id, new_id(), "d" * 64, NOW, NOW + timedelta(days=1))
+    async with SqlaTransactionManager(session).write():
+        await tokens.add(token)
+
+    async with SqlaTransactionManager(session).write():
+        first = await tokens.spend(token.id, NOW)
+        second = await tokens.spend(token.id, NOW)
+
+    assert (first, second) == (True, False)
+    stored = await tokens.by_digest("d" * 64)
+    assert stored is not None
+    assert stored.is_spent()
+
+
+async def test_referrals_page_counts_everything(session: AsyncSession) -> None:
+    referrer = a_user()
+    friends = [
+        a_user(f"f{n}@example.com", referrer_id=referrer.id, created_at=NOW + timedelta(seconds=n)) for n in range(3)
+    ]
+    await saved(session, referrer, *friends)
+
+    items, total = await SqlaReferralQueries(session).referrals_of(referrer.id, limit=2, offset=0)
+
+    assert total == 3
+    assert [item.email for item in items] == ["f2@example.com", "f1@example.com"]
+
+
+async def test_writers_queue_instead_of_failing(engine: AsyncEngine) -> None:
+    """On SQLite, writers that start together must wait for the lock rather than fail with 'database is locked'."""
+    factory = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def write(n: int) -> None:
+        async with factory() as session:
+            await SqlaUserRepository(session).email_exists("x@example.com")  # a read first, then the write
+            async with SqlaTransactionManager(session).write():
+                await SqlaUserRepository(session).add(a_user(f"w{n}@example.com"))
+                await asyncio.sleep(0.01)
+
+    await asyncio.gather(*(write(n) for n in range(15)))
+
+    async with engine.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM users")) == 15
