@@ -7,7 +7,8 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
 TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
-export TEST_POSTGRES_URL
+TEST_VALKEY_URL ?= redis://127.0.0.1:6379/0
+export TEST_POSTGRES_URL TEST_VALKEY_URL
 
 .PHONY: run test lint fmt migrate bootstrap clean
 

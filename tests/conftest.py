@@ -1,8 +1,9 @@
 """Shared fixtures: real databases on both backends, and the settings every app under test uses.
 
 PostgreSQL comes from TEST_POSTGRES_URL (an admin URL; each test session creates and drops its own
-database there). Without a reachable server those tests skip with the reason; with
-REQUIRE_TEST_SERVERS=1 (as in CI) they fail instead.
+database there), the cache server from TEST_VALKEY_URL (each test uses a key namespace of its own).
+Without a reachable server those tests skip with the reason; with REQUIRE_TEST_SERVERS=1 (as in CI)
+they fail instead.
 """
 
 import asyncio
@@ -18,6 +19,8 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
+from valkey.asyncio import Valkey
+from valkey.exceptions import ValkeyError
 
 from referrals.bootstrap.config import Settings
 
@@ -63,6 +66,22 @@ async def postgres_admin_url() -> str:
     except (OSError, asyncpg.PostgresError, TimeoutError) as error:
         unavailable(f"PostgreSQL is not reachable at {make_url(url)!r}: {error}")
     await connection.close()
+    return url
+
+
+@pytest.fixture(scope="session")
+async def valkey_url() -> str:
+    url = os.environ.get("TEST_VALKEY_URL")
+    if not url:
+        unavailable("TEST_VALKEY_URL is not set, so the Valkey tests cannot run")
+    assert url is not None
+    client = Valkey.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        await client.ping()
+    except (ValkeyError, OSError) as error:
+        unavailable(f"no Valkey/Redis server answers at {url}: {error}")
+    finally:
+        await client.aclose()
     return url
 
 
@@ -157,9 +176,17 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
+@pytest.fixture(params=["memory", "valkey"])
+def cache_settings(request: pytest.FixtureRequest) -> dict[str, object]:
+    """The in-process cache, then a real Valkey server with a key namespace of the test's own."""
+    if request.param == "memory":
+        return {}
+    return {"valkey_url": request.getfixturevalue("valkey_url"), "valkey_namespace": f"test-{uuid.uuid4().hex}"}
+
+
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return make_settings(database_url)
+def settings(database_url: str, cache_settings: dict[str, object]) -> Settings:
+    return make_settings(database_url, **cache_settings)
 
 
 class MutableClock:

@@ -17,7 +17,7 @@ API_VERSION = "1.0.0"
 
 def create_app(settings: Settings, *overrides: Provider) -> Litestar:
     """Build the app; providers in ``overrides`` replace the defaults that provide the same types."""
-    container = make_async_container(*default_providers(), *overrides, context={Settings: settings})
+    container = make_async_container(*default_providers(settings), *overrides, context={Settings: settings})
     app = Litestar(
         route_handlers=[
             auth.router,

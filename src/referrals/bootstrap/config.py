@@ -4,6 +4,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 import msgspec
 from dotenv import dotenv_values
@@ -11,6 +12,7 @@ from msgspec import Meta
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/referrals.sqlite3"
 MIN_JWT_SECRET_BYTES = 32
+VALKEY_SCHEMES = ("valkey", "valkeys", "redis", "rediss", "unix")
 
 Seconds = Annotated[int, Meta(ge=1)]
 
@@ -42,10 +44,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_pool_timeout: Annotated[float, Meta(gt=0)] = 5.0
     db_connect_timeout: Annotated[float, Meta(gt=0)] = 5.0
     db_statement_timeout: Annotated[float, Meta(gt=0)] = 30.0
+    valkey_url: str | None = None
+    valkey_namespace: Annotated[str, Meta(min_length=1, max_length=64)] = "referrals"
+    valkey_timeout: Annotated[float, Meta(gt=0)] = 0.25
+    valkey_pool_size: Annotated[int, Meta(ge=1)] = 64
+    valkey_retry_after: Annotated[float, Meta(ge=0)] = 1.0
 
     def __post_init__(self) -> None:
         if self.jwt_secret is not None and len(self.jwt_secret.encode()) < MIN_JWT_SECRET_BYTES:
             msg = f"JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes long"
+            raise SettingsError(msg)
+        if self.valkey_url is not None and urlsplit(self.valkey_url).scheme not in VALKEY_SCHEMES:
+            msg = f"VALKEY_URL must start with one of {', '.join(s + '://' for s in VALKEY_SCHEMES)}"
             raise SettingsError(msg)
         if self.jwt_secret is None and self.app_env == "production":
             msg = "JWT_SECRET is required when APP_ENV=production"

@@ -9,8 +9,11 @@ from datetime import timedelta
 
 from dishka import Provider, Scope, from_context, provide
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from valkey.asyncio import BlockingConnectionPool, Valkey
 
 from referrals.adapters.cache.in_memory import InMemoryCodeCache
+from referrals.adapters.cache.outage import OutageGate
+from referrals.adapters.cache.valkey import ValkeyCodeCache
 from referrals.adapters.clock import SystemClock
 from referrals.adapters.persistence.engine import create_engine
 from referrals.adapters.persistence.referral_codes import SqlaReferralCodeRepository
@@ -125,12 +128,43 @@ class SecurityProvider(Provider):
         )
 
 
-class InfrastructureProvider(Provider):
+class ClockProvider(Provider):
     clock = provide(SystemClock, provides=Clock, scope=Scope.APP)
+
+
+class InProcessCacheProvider(Provider):
+    """The embedded default: correct only while one process serves every request."""
 
     @provide(scope=Scope.APP)
     def code_cache(self, settings: Settings) -> CodeCache:
         return InMemoryCodeCache(max_entries=settings.code_cache_max_entries)
+
+
+class ValkeyCacheProvider(Provider):
+    """Shared by every process and replica, so a delete anywhere is seen everywhere."""
+
+    @provide(scope=Scope.APP)
+    async def valkey(self, settings: Settings) -> AsyncIterator[Valkey]:
+        # A blocking pool waits (briefly) for a free connection; a plain one raises under load.
+        if settings.valkey_url is None:
+            msg = "the Valkey cache needs VALKEY_URL"
+            raise RuntimeError(msg)
+        pool = BlockingConnectionPool.from_url(
+            settings.valkey_url,
+            max_connections=settings.valkey_pool_size,
+            timeout=settings.valkey_timeout,
+            socket_connect_timeout=settings.valkey_timeout,
+            socket_timeout=settings.valkey_timeout,
+        )
+        client = Valkey(connection_pool=pool)
+        yield client
+        await client.aclose()
+        await pool.aclose()
+
+    @provide(scope=Scope.APP)
+    def code_cache(self, client: Valkey, settings: Settings) -> CodeCache:
+        gate = OutageGate("the Valkey cache", settings.valkey_retry_after, logging.getLogger("referrals.cache"))
+        return ValkeyCodeCache(client, gate, namespace=settings.valkey_namespace)
 
 
 class UseCaseProvider(Provider):
@@ -148,5 +182,6 @@ class UseCaseProvider(Provider):
     list_referrals = provide(ListReferrals)
 
 
-def default_providers() -> list[Provider]:
-    return [SettingsProvider(), PersistenceProvider(), SecurityProvider(), InfrastructureProvider(), UseCaseProvider()]
+def default_providers(settings: Settings) -> list[Provider]:
+    cache = InProcessCacheProvider() if settings.valkey_url is None else ValkeyCacheProvider()
+    return [SettingsProvider(), PersistenceProvider(), SecurityProvider(), ClockProvider(), cache, UseCaseProvider()]
