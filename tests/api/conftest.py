@@ -1,13 +1,14 @@
-from collections.abc import AsyncIterator
+import inspect
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from dishka import Provider, Scope
-from httpx import Response
+from httpx import ASGITransport, AsyncClient, Response
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from referrals.application.ports import Clock
 from referrals.bootstrap.app import create_app
@@ -28,10 +29,34 @@ def app(settings: Settings, clock: MutableClock) -> Litestar:
     return create_app(settings, clock_provider(clock))
 
 
+@asynccontextmanager
+async def serving(app: Litestar) -> AsyncIterator[AsyncClient]:
+    """An HTTP client for the app, in this event loop, with the app's startup and shutdown around it.
+
+    Not Litestar's AsyncTestClient: it runs each request to completion in a thread of its own while
+    blocking the caller, so requests sent together would never overlap and races would go untested.
+    """
+    # The hooks, not app.lifespan(): its task group cannot span a fixture's setup and teardown tasks.
+    for hook in app.on_startup:
+        await run_hook(hook)
+    try:
+        async with AsyncClient(transport=ASGITransport(app=app), base_url="http://testserver") as client:
+            yield client
+    finally:
+        for hook in app.on_shutdown:
+            await run_hook(hook)
+
+
+async def run_hook(hook: Callable[..., Any]) -> None:
+    result = hook()
+    if inspect.isawaitable(result):
+        await result
+
+
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app) as test_client:
-        yield test_client
+async def client(app: Litestar) -> AsyncIterator[AsyncClient]:
+    async with serving(app) as http_client:
+        yield http_client
 
 
 @dataclass
@@ -50,7 +75,7 @@ class Account:
 class Api:
     """The calls the tests make again and again, spelled once."""
 
-    def __init__(self, client: AsyncTestClient[Litestar]) -> None:
+    def __init__(self, client: AsyncClient) -> None:
         self.client = client
 
     async def register(self, email: str, password: str = PASSWORD, referral_code: str | None = None) -> Response:
@@ -85,7 +110,7 @@ class Api:
 
 
 @pytest.fixture
-def api(client: AsyncTestClient[Litestar]) -> Api:
+def api(client: AsyncClient) -> Api:
     return Api(client)
 
 

@@ -5,12 +5,11 @@ from typing import Any
 
 import pytest
 from dishka import Provider, Scope, provide
-from litestar.testing import AsyncTestClient
 
 from referrals.application.ports import UserRepository
 from referrals.bootstrap.app import create_app
 from referrals.bootstrap.config import Settings
-from tests.api.conftest import Api, assert_problem
+from tests.api.conftest import Api, assert_problem, serving
 
 JSON = {"content-type": "application/json"}
 
@@ -91,7 +90,7 @@ async def test_an_unexpected_error_is_a_500_problem_without_internals(
     app = create_app(settings, ExplodingUsersProvider())
     caplog.set_level(logging.ERROR)
 
-    async with AsyncTestClient(app=app) as client:
+    async with serving(app) as client:
         response = await client.post("/auth/register", json={"email": "ada@example.com", "password": "long enough"})
 
     problem = assert_problem(response, 500)
