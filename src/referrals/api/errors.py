@@ -94,6 +94,22 @@ def on_http_error(request: AnyRequest, error: HTTPException) -> Response[object]
     return problem_response(request, status, detail=detail, headers=headers)
 
 
+RETRY_UNAVAILABLE_AFTER_SECONDS = "5"
+
+
+def on_dependency_unavailable(request: AnyRequest, error: Exception) -> Response[object]:
+    """The database (or another dependency the request needs) did not answer in time: worth retrying soon."""
+    logger.warning(
+        "%s %s: a dependency is unavailable: %s: %s", request.method, request.url.path, type(error).__name__, error
+    )
+    return problem_response(
+        request,
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        detail="The service is temporarily unavailable; try again shortly.",
+        headers={"Retry-After": RETRY_UNAVAILABLE_AFTER_SECONDS},
+    )
+
+
 def on_undecodable_body(request: AnyRequest, _error: Exception) -> Response[object]:
     # The JSON decoder lets these through for bodies nested thousands deep or not valid UTF-8.
     return problem_response(request, HTTPStatus.BAD_REQUEST, detail="The request body could not be decoded.")

@@ -118,6 +118,12 @@ class HealthResponse(msgspec.Struct, frozen=True):
     status: Literal["ok"] = "ok"
 
 
+class ReadinessResponse(msgspec.Struct, frozen=True):
+    database: Literal["ok"]
+    cache: Literal["ok", "degraded"]
+    status: Literal["ready"] = "ready"
+
+
 class FieldError(msgspec.Struct, frozen=True):
     message: str
     key: str | None = None

@@ -18,6 +18,10 @@ class Clock(Protocol):
         ...
 
 
+class DatabaseProbe(Protocol):
+    async def is_reachable(self) -> bool: ...
+
+
 class TransactionManager(Protocol):
     def write(self) -> AbstractAsyncContextManager[None]:
         """A write transaction: committed when the block ends, rolled back if it raises.

@@ -1,18 +1,30 @@
 """The application factory: one container, one app."""
 
+import sqlalchemy.exc
 from dishka import Provider, make_async_container
 from dishka.integrations.litestar import setup_dishka
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
-from referrals.api.controllers import auth, health, referral_codes, referrals, users
-from referrals.api.errors import exception_handlers
+from referrals.api.controllers import auth, operations, referral_codes, referrals, users
+from referrals.api.errors import exception_handlers, on_dependency_unavailable
+from referrals.api.request_context import RequestContextMiddleware, stamp_response
 from referrals.bootstrap.config import Settings, load_settings
 from referrals.bootstrap.ioc import default_providers
 
 API_VERSION = "1.0.0"
+# What a database that is down, restarting or overloaded raises: refused or dropped connections,
+# a pool with no free connection in time, a statement past its timeout.
+UNAVAILABILITY: tuple[type[Exception], ...] = (
+    OSError,
+    TimeoutError,
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+)
 
 
 def create_app(settings: Settings, *overrides: Provider) -> Litestar:
@@ -24,9 +36,13 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
             users.router,
             referral_codes.router,
             referrals.router,
-            health.health,
+            operations.health,
+            operations.ready,
+            MetricsController,
         ],
-        exception_handlers=exception_handlers,
+        middleware=[RequestContextMiddleware(), prometheus.middleware],
+        before_send=[stamp_response],
+        exception_handlers={**exception_handlers, **dict.fromkeys(UNAVAILABILITY, on_dependency_unavailable)},
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_request_body_bytes,
         on_shutdown=[container.close],
@@ -35,6 +51,20 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
     )
     setup_dishka(container, app)
     return app
+
+
+class MetricsController(PrometheusController):
+    path = "/metrics"
+    include_in_schema = False
+
+
+prometheus = PrometheusConfig(
+    app_name="referrals",
+    prefix="referrals_http",
+    # Label by route template, not by raw path: one series per route, whatever emails are looked up.
+    group_path=True,
+    exclude=["/metrics", "/health", "/ready"],
+)
 
 
 def create_app_from_environment() -> Litestar:

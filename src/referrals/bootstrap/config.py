@@ -32,6 +32,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     host: str = "127.0.0.1"
     port: Annotated[int, Meta(ge=0, le=65535)] = 8000
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # Unset: JSON lines in production, readable text elsewhere.
+    log_format: Literal["json", "text"] | None = None
+    access_log: bool = True
     max_code_lifetime_days: Annotated[int, Meta(ge=1, le=36500)] = 365
     code_cache_ttl: Seconds = 300
     code_cache_max_entries: Annotated[int, Meta(ge=1)] = 100_000
@@ -49,6 +52,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     valkey_timeout: Annotated[float, Meta(gt=0)] = 0.25
     valkey_pool_size: Annotated[int, Meta(ge=1)] = 64
     valkey_retry_after: Annotated[float, Meta(ge=0)] = 1.0
+
+    @property
+    def effective_log_format(self) -> Literal["json", "text"]:
+        if self.log_format is not None:
+            return self.log_format
+        return "json" if self.app_env == "production" else "text"
 
     def __post_init__(self) -> None:
         if self.jwt_secret is not None and len(self.jwt_secret.encode()) < MIN_JWT_SECRET_BYTES:

@@ -16,6 +16,8 @@ from referrals.adapters.cache.outage import OutageGate
 from referrals.adapters.cache.valkey import ValkeyCodeCache
 from referrals.adapters.clock import SystemClock
 from referrals.adapters.persistence.engine import create_engine
+from referrals.adapters.persistence.pool_metrics import pool_collector
+from referrals.adapters.persistence.probe import SqlaDatabaseProbe
 from referrals.adapters.persistence.referral_codes import SqlaReferralCodeRepository
 from referrals.adapters.persistence.refresh_tokens import SqlaRefreshTokenRepository
 from referrals.adapters.persistence.transaction import SqlaTransactionManager
@@ -27,6 +29,7 @@ from referrals.application.ports import (
     AccessTokens,
     Clock,
     CodeCache,
+    DatabaseProbe,
     PasswordHasher,
     ReferralCodeRepository,
     ReferralQueries,
@@ -35,6 +38,7 @@ from referrals.application.ports import (
     UserRepository,
 )
 from referrals.application.sessions import SessionTokens
+from referrals.application.use_cases.check_readiness import CheckReadiness
 from referrals.application.use_cases.create_referral_code import CreateReferralCode
 from referrals.application.use_cases.delete_referral_code import DeleteReferralCode
 from referrals.application.use_cases.find_active_code import FindActiveCode
@@ -74,8 +78,14 @@ class PersistenceProvider(Provider):
             connect_timeout=settings.db_connect_timeout,
             statement_timeout=settings.db_statement_timeout,
         )
+        pool_collector.track(engine)
         yield engine
+        pool_collector.forget(engine)
         await engine.dispose()
+
+    @provide(scope=Scope.APP)
+    def database_probe(self, engine: AsyncEngine, settings: Settings) -> DatabaseProbe:
+        return SqlaDatabaseProbe(engine, timeout=settings.db_connect_timeout)
 
     @provide(scope=Scope.APP)
     def session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -180,6 +190,7 @@ class UseCaseProvider(Provider):
     delete_referral_code = provide(DeleteReferralCode)
     find_active_code = provide(FindActiveCode)
     list_referrals = provide(ListReferrals)
+    check_readiness = provide(CheckReadiness)
 
 
 def default_providers(settings: Settings) -> list[Provider]:

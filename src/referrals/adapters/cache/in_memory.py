@@ -3,7 +3,11 @@
 import time
 from collections import OrderedDict
 
+from referrals.adapters.cache import metrics
 from referrals.application.ports import CacheMiss, CodeCache, LiveCode
+
+_hits = metrics.lookups.labels(backend="memory", result="hit")
+_misses = metrics.lookups.labels(backend="memory", result="miss")
 
 
 class InMemoryCodeCache(CodeCache):
@@ -26,8 +30,10 @@ class InMemoryCodeCache(CodeCache):
             code, deadline = entry
             if time.monotonic() < deadline:
                 self._entries.move_to_end(email)
+                _hits.inc()
                 return code
             del self._entries[email]
+        _misses.inc()
         return CacheMiss(generation=self._generation)
 
     async def put(self, email: str, code: LiveCode, miss: CacheMiss, ttl_seconds: float) -> None:

@@ -8,6 +8,7 @@ import msgspec
 from valkey.asyncio import Valkey
 from valkey.exceptions import ValkeyError
 
+from referrals.adapters.cache import metrics
 from referrals.adapters.cache.outage import OutageGate
 from referrals.application.ports import CacheMiss, CodeCache, LiveCode
 
@@ -34,6 +35,12 @@ return 0
 """
 
 _FAILURES = (ValkeyError, OSError, asyncio.TimeoutError)
+_hits = metrics.lookups.labels(backend="valkey", result="hit")
+_misses = metrics.lookups.labels(backend="valkey", result="miss")
+_errors = metrics.lookups.labels(backend="valkey", result="error")
+_bypassed = metrics.lookups.labels(backend="valkey", result="bypassed")
+_invalidated = metrics.invalidations.labels(backend="valkey", result="ok")
+_invalidation_failures = metrics.invalidations.labels(backend="valkey", result="error")
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(LiveCode)
 
@@ -54,18 +61,25 @@ class ValkeyCodeCache(CodeCache):
 
     async def get(self, email: str) -> LiveCode | CacheMiss:
         if not self._gate.is_open():
+            _bypassed.inc()
             return UNFILLABLE
         try:
             raw, generation = await self._client.mget(self._code_prefix + email, self._generation_prefix + email)
         except _FAILURES as error:
+            _errors.inc()
             self._gate.failed(error)
             return UNFILLABLE
         self._gate.succeeded()
         if raw is not None:
             try:
-                return _decoder.decode(raw)
+                code = _decoder.decode(raw)
             except (msgspec.DecodeError, msgspec.ValidationError):
+                _errors.inc()
                 logger.warning("unreadable cache entry for a code lookup; it will be replaced")
+            else:
+                _hits.inc()
+                return code
+        _misses.inc()
         try:
             return CacheMiss(generation=int(generation or 0))
         except ValueError:
@@ -95,6 +109,7 @@ class ValkeyCodeCache(CodeCache):
             except _FAILURES as error:
                 self._gate.failed(error)
                 if attempt == INVALIDATION_ATTEMPTS:
+                    _invalidation_failures.inc()
                     logger.error(  # noqa: TRY400 - the cause is in the message; a stack trace adds nothing
                         "could not invalidate a cached code after %d attempts (%s); "
                         "it may be served until its cache TTL runs out",
@@ -104,6 +119,7 @@ class ValkeyCodeCache(CodeCache):
                     return
                 await asyncio.sleep(0.05 * attempt)
             else:
+                _invalidated.inc()
                 self._gate.succeeded()
                 return
 

@@ -1,0 +1,82 @@
+"""A request id on every log line and every response, and one access-log line per request."""
+
+import logging
+import re
+import time
+import uuid
+from contextvars import ContextVar
+from typing import Any
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID_HEADER = "X-Request-ID"
+current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
+
+_STATE_KEY = "referrals.request"
+# An id a client or proxy sent is kept only if it is short and plain: it ends up in every log line.
+_ACCEPTABLE_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
+access_logger = logging.getLogger("referrals.access")
+
+
+class RequestContextMiddleware(ASGIMiddleware):
+    """Adopts the caller's X-Request-ID or makes one, and makes it current for the request's logs."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        request_id = _request_state(scope)["id"]
+        token = current_request_id.set(request_id)
+        try:
+            await next_app(scope, receive, send)
+        finally:
+            current_request_id.reset(token)
+
+
+async def stamp_response(message: Message, scope: Scope) -> None:
+    """A before-send hook, so that every response is stamped, error responses and unknown routes included."""
+    if scope["type"] != ScopeType.HTTP:
+        return
+    state = _request_state(scope)
+    if message["type"] == "http.response.start":
+        state["status"] = message["status"]
+        MutableScopeHeaders.from_message(message).add(REQUEST_ID_HEADER, state["id"])
+    elif (
+        message["type"] == "http.response.body"
+        and not message.get("more_body", False)
+        and access_logger.isEnabledFor(logging.INFO)
+    ):
+        access_logger.info(
+            "%s %s %s",
+            scope["method"],
+            scope["path"],
+            state.get("status"),
+            extra={
+                "request_id": state["id"],
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": state.get("status"),
+                "duration_ms": round((time.perf_counter() - state["started"]) * 1000, 2),
+            },
+        )
+
+
+def _request_state(scope: Scope) -> dict[str, Any]:
+    extensions: dict[str, Any] = scope.setdefault("extensions", {}) or {}
+    state: dict[str, Any] | None = extensions.get(_STATE_KEY)
+    if state is None:
+        state = {"id": _adopt_or_make_id(scope), "started": time.perf_counter()}
+        extensions[_STATE_KEY] = state
+        scope["extensions"] = extensions
+    return state
+
+
+def _adopt_or_make_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _ACCEPTABLE_ID.fullmatch(candidate):
+                return candidate
+    return uuid.uuid4().hex

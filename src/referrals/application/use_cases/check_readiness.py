@@ -1,0 +1,28 @@
+from dataclasses import dataclass
+
+from referrals.application.ports import CodeCache, DatabaseProbe
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    database_reachable: bool
+    cache_healthy: bool
+
+    @property
+    def ready(self) -> bool:
+        # The cache is an optimisation: without it the service is slower, not down.
+        return self.database_reachable
+
+
+class CheckReadiness:
+    """Whether this instance can serve: the database must answer; the cache only degrades."""
+
+    def __init__(self, database: DatabaseProbe, cache: CodeCache) -> None:
+        self._database = database
+        self._cache = cache
+
+    async def __call__(self) -> Readiness:
+        return Readiness(
+            database_reachable=await self._database.is_reachable(),
+            cache_healthy=await self._cache.is_healthy(),
+        )
