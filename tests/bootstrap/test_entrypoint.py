@@ -8,9 +8,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
+
 from tests.conftest import PROJECT_ROOT, TEST_JWT_SECRET
+from tests.servers import migrate_with_cli, running_server
 
 BIN = Path(sys.executable).parent
 
@@ -89,3 +93,24 @@ def test_a_bad_setting_stops_startup_with_one_clear_line(tmp_path: Path) -> None
     assert result.stderr.strip().count("\n") == 0
     assert "PORT" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_request_in_flight_when_sigterm_arrives_still_completes(tmp_path: Path) -> None:
+    environment = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'referrals.sqlite3'}",
+        "JWT_SECRET": TEST_JWT_SECRET,
+        # Expensive on purpose: each hash takes long enough for the signal to arrive mid-request.
+        "ARGON2_TIME_COST": "40",
+        "ARGON2_MEMORY_KIB": "8192",
+    }
+    migrate_with_cli(environment)
+    with running_server(environment, tmp_path) as server, ThreadPoolExecutor(1) as pool:
+        body = {"email": "ada@example.com", "password": "correct horse"}
+        pending = pool.submit(httpx.post, f"{server.url}/auth/register", json=body, timeout=30)
+        time.sleep(0.3)
+        exit_code, log = server.stop()
+        response = pending.result()
+
+    assert response.status_code == 201
+    assert exit_code in {0, -signal.SIGTERM}
+    assert "Application shutdown complete" in log
