@@ -117,3 +117,10 @@ async def test_metrics_count_requests_by_route_template_and_cache_results(api: A
     assert "ada@example.com" not in metrics
     assert re.search(r'referrals_code_cache_lookups_total\{backend="\w+",result="hit"\} [1-9]', metrics)
     assert "referrals_db_pool_checked_out" in metrics
+
+
+async def test_every_response_carries_the_security_headers(api: Api) -> None:
+    for response in (await api.client.get("/health"), await api.client.get("/nowhere"), await api.code_of("x@y.zz")):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "no-referrer"

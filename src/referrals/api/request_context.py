@@ -1,4 +1,4 @@
-"""A request id on every log line and every response, and one access-log line per request."""
+"""A request id on every log line and every response, security headers, and one access-log line per request."""
 
 import logging
 import re
@@ -15,6 +15,12 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 REQUEST_ID_HEADER = "X-Request-ID"
 current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
 
+# Sent with every response: an API answer is never a page to sniff, frame or leak a referrer from.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
 _STATE_KEY = "referrals.request"
 # An id a client or proxy sent is kept only if it is short and plain: it ends up in every log line.
 _ACCEPTABLE_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
@@ -42,7 +48,10 @@ async def stamp_response(message: Message, scope: Scope) -> None:
     state = _request_state(scope)
     if message["type"] == "http.response.start":
         state["status"] = message["status"]
-        MutableScopeHeaders.from_message(message).add(REQUEST_ID_HEADER, state["id"])
+        headers = MutableScopeHeaders.from_message(message)
+        headers.add(REQUEST_ID_HEADER, state["id"])
+        for name, value in SECURITY_HEADERS.items():
+            headers.add(name, value)
     elif (
         message["type"] == "http.response.body"
         and not message.get("more_body", False)
