@@ -1,6 +1,8 @@
 """Races the database must win on its own, on both backends, through the real app."""
 
 import asyncio
+import time
+import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -24,10 +26,10 @@ async def count(database_url: str, query: object) -> int:
 async def test_concurrent_creates_leave_exactly_one_active_code(api: Api, database_url: str) -> None:
     account = await api.account("ada@example.com")
 
-    responses = await asyncio.gather(*(api.create_code(account) for _ in range(20)))
+    responses = await asyncio.gather(*(api.create_code(account) for _ in range(50)))
 
     statuses = sorted(response.status_code for response in responses)
-    assert statuses == [201] + [409] * 19
+    assert statuses == [201] + [409] * 49
     active = select(func.count()).where(referral_codes.c.state == "active")
     assert await count(database_url, active) == 1
 
@@ -50,3 +52,41 @@ async def test_concurrent_refreshes_of_one_token_let_exactly_one_through(api: Ap
     )
 
     assert sorted(response.status_code for response in responses) == [200, 401, 401, 401, 401]
+
+
+async def test_concurrent_registrations_with_a_code_leave_one_referral(api: Api, database_url: str) -> None:
+    referrer = await api.account("ada@example.com")
+    code = (await api.create_code(referrer)).json()["code"]
+
+    responses = await asyncio.gather(*(api.register("bob@example.com", referral_code=code) for _ in range(20)))
+
+    assert sorted(response.status_code for response in responses) == [201] + [409] * 19
+    referrals = select(func.count()).where(users.c.referrer_id == uuid.UUID(referrer.id))
+    assert await count(database_url, referrals) == 1
+
+
+async def test_no_registration_attaches_to_a_code_after_its_delete_answered(api: Api) -> None:
+    referrer = await api.account("ada@example.com")
+    code = (await api.create_code(referrer)).json()["code"]
+    deleted_at: list[float] = []
+    outcomes: list[tuple[float, int]] = []
+
+    async def register(n: int) -> None:
+        await asyncio.sleep(n * 0.01)
+        started = time.perf_counter()
+        response = await api.register(f"friend{n}@example.com", referral_code=code)
+        outcomes.append((started, response.status_code))
+
+    async def delete() -> None:
+        await asyncio.sleep(0.05)
+        response = await api.client.delete("/referral-code/delete", headers=referrer.headers)
+        deleted_at.append(time.perf_counter())
+        assert response.status_code == 204
+
+    await asyncio.gather(*(register(n) for n in range(40)), delete())
+
+    after = {status for started, status in outcomes if started > deleted_at[0]}
+    assert after == {422}
+    assert {status for _, status in outcomes} == {201, 422}
+    page = (await api.client.get(f"/referrals/{referrer.id}?limit=100", headers=referrer.headers)).json()
+    assert page["total"] == sum(status == 201 for _, status in outcomes)
