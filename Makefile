@@ -1,5 +1,6 @@
-# The documented interface: run, test, lint, fmt, migrate.
+# The documented interface: run, test, lint, fmt, migrate; up and down for the compose stack.
 # Needs only Python >= 3.11 and make: uv is bootstrapped into .tools/ when it is not on PATH.
+# up/down need a container engine with Compose (docker compose, or COMPOSE="podman compose").
 
 PYTHON ?= python3
 UV_VERSION := 0.13.9
@@ -9,8 +10,9 @@ BIN := $(VENV)/bin
 TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 TEST_VALKEY_URL ?= redis://127.0.0.1:6379/0
 export TEST_POSTGRES_URL TEST_VALKEY_URL
+COMPOSE ?= docker compose
 
-.PHONY: run test lint fmt migrate bootstrap clean
+.PHONY: run test lint fmt migrate bootstrap clean up down
 
 run: bootstrap migrate ## apply migrations, then serve on HOST:PORT
 	exec $(BIN)/python -m referrals
@@ -30,6 +32,18 @@ fmt: bootstrap
 
 migrate: bootstrap ## bring the database named by DATABASE_URL to the latest schema
 	$(BIN)/alembic upgrade head
+
+up: .env ## build the image, start PostgreSQL and Valkey, migrate, then serve on APP_PORT (8000)
+	$(COMPOSE) up -d --build
+
+down: ## stop the stack; the database volume stays (`docker compose down -v` removes it too)
+	$(COMPOSE) down
+
+# The first `make up` writes .env from .env.example with a fresh random JWT_SECRET; an existing .env is never touched.
+.env:
+	cp .env.example .env
+	$(PYTHON) -c "import pathlib, secrets; p = pathlib.Path('.env'); p.write_text(p.read_text().replace('\nJWT_SECRET=\n', '\nJWT_SECRET=' + secrets.token_urlsafe(48) + '\n'))"
+	@echo "Created .env from .env.example with a random JWT_SECRET; review it before going further."
 
 bootstrap: $(VENV)/.synced
 

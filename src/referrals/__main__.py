@@ -1,11 +1,13 @@
-"""``python -m referrals``: serve the app with the host, port and log level from the settings."""
+"""``python -m referrals``: serve the app with Granian, configured from the validated settings."""
 
 import sys
 
-import uvicorn
+from granian import Granian
+from granian.constants import Interfaces
+from granian.log import LogLevels
 
 from referrals.bootstrap.config import SettingsError, load_settings
-from referrals.bootstrap.logging import configure_logging
+from referrals.bootstrap.logging import logging_config
 
 
 def main() -> int:
@@ -14,18 +16,23 @@ def main() -> int:
     except SettingsError as error:
         print(f"referrals: invalid configuration: {error}", file=sys.stderr)  # noqa: T201
         return 2
-    configure_logging(settings.log_level, settings.effective_log_format, access_log=settings.access_log)
-    uvicorn.run(
+    # On SIGTERM or SIGINT Granian stops accepting connections, lets in-flight requests finish, then runs
+    # the app's shutdown (which closes the pools) in every worker before it exits. A worker still running
+    # after SHUTDOWN_TIMEOUT is killed: one told to stop while it was still starting never stops otherwise.
+    Granian(
         "referrals.bootstrap.app:create_app_from_environment",
         factory=True,
-        host=settings.host,
+        interface=Interfaces.ASGI,
+        address=settings.host,
         port=settings.port,
-        log_level=settings.log_level.lower(),
-        # Logging is configured above; requests are logged by the app, with their request ids.
-        log_config=None,
-        access_log=False,
-        proxy_headers=False,
-    )
+        workers=settings.workers,
+        workers_kill_timeout=settings.shutdown_timeout,
+        log_level=LogLevels(settings.log_level.lower()),
+        # Applied in the main process and again in every worker; requests are logged by the app itself,
+        # with their request ids, so Granian's own access log stays off.
+        log_dictconfig=logging_config(settings.log_level, settings.effective_log_format, settings.access_log),
+        log_access=False,
+    ).serve()
     return 0
 
 

@@ -38,6 +38,9 @@ def test_unrelated_and_empty_variables_are_ignored() -> None:
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"JWT_SECRET": "too-short"}, "JWT_SECRET"),
         ({"APP_ENV": "production"}, "JWT_SECRET"),
+        ({"WORKERS": "0"}, "WORKERS"),
+        ({"WORKERS": "2"}, "JWT_SECRET"),
+        ({"SHUTDOWN_TIMEOUT": "0"}, "SHUTDOWN_TIMEOUT"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_the_variable(environ: dict[str, str], named: str) -> None:
@@ -51,6 +54,12 @@ def test_a_bad_setting_is_one_line_naming_the_variable(environ: dict[str, str], 
 
 def test_production_starts_with_a_secret() -> None:
     assert load_settings({"APP_ENV": "production", "JWT_SECRET": SECRET}, env_file=None).jwt_secret == SECRET
+
+
+def test_several_workers_start_with_a_shared_secret() -> None:
+    settings = load_settings({"WORKERS": "4", "JWT_SECRET": SECRET}, env_file=None)
+
+    assert (settings.workers, settings.jwt_secret) == (4, SECRET)
 
 
 def test_the_environment_wins_over_the_env_file(tmp_path: Path) -> None:

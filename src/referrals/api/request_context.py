@@ -57,15 +57,17 @@ async def stamp_response(message: Message, scope: Scope) -> None:
         and not message.get("more_body", False)
         and access_logger.isEnabledFor(logging.INFO)
     ):
+        # The route template, not the path: paths carry emails, which have no place in logs.
+        route = scope.get("path_template") or "<unmatched>"
         access_logger.info(
             "%s %s %s",
             scope["method"],
-            scope["path"],
+            route,
             state.get("status"),
             extra={
                 "request_id": state["id"],
                 "method": scope["method"],
-                "path": scope["path"],
+                "route": route,
                 "status": state.get("status"),
                 "duration_ms": round((time.perf_counter() - state["started"]) * 1000, 2),
             },

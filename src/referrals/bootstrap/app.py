@@ -1,5 +1,7 @@
 """The application factory: one container, one app."""
 
+import logging
+
 import sqlalchemy.exc
 from dishka import Provider, make_async_container
 from dishka.integrations.litestar import setup_dishka
@@ -26,10 +28,17 @@ UNAVAILABILITY: tuple[type[Exception], ...] = (
     sqlalchemy.exc.TimeoutError,
 )
 
+logger = logging.getLogger(__name__)
+
 
 def create_app(settings: Settings, *overrides: Provider) -> Litestar:
     """Build the app; providers in ``overrides`` replace the defaults that provide the same types."""
     container = make_async_container(*default_providers(settings), *overrides, context={Settings: settings})
+
+    async def close_container() -> None:
+        await container.close()
+        logger.info("Shutdown complete: the database pool and the other app resources are closed")
+
     app = Litestar(
         route_handlers=[
             auth.router,
@@ -45,7 +54,7 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
         exception_handlers={**exception_handlers, **dict.fromkeys(UNAVAILABILITY, on_dependency_unavailable)},
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_request_body_bytes,
-        on_shutdown=[container.close],
+        on_shutdown=[close_container],
         # The entry point configures logging for the process; the app must not reconfigure the root logger.
         logging_config=None,
     )

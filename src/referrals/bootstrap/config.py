@@ -31,6 +31,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     refresh_token_ttl: Seconds = 30 * 24 * 3600
     host: str = "127.0.0.1"
     port: Annotated[int, Meta(ge=0, le=65535)] = 8000
+    workers: Annotated[int, Meta(ge=1)] = 1
+    shutdown_timeout: Annotated[int, Meta(ge=1, le=1800)] = 25
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     # Unset: JSON lines in production, readable text elsewhere.
     log_format: Literal["json", "text"] | None = None
@@ -68,6 +70,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise SettingsError(msg)
         if self.jwt_secret is None and self.app_env == "production":
             msg = "JWT_SECRET is required when APP_ENV=production"
+            raise SettingsError(msg)
+        if self.jwt_secret is None and self.workers > 1:
+            # Each worker would draw its own random secret and refuse the tokens the others issued.
+            msg = "JWT_SECRET is required when WORKERS > 1: every worker must verify the tokens the others sign"
             raise SettingsError(msg)
 
 

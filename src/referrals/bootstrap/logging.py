@@ -1,7 +1,7 @@
 """Process-wide logging: JSON lines in production, readable lines in development, a request id on each."""
 
 import logging
-import sys
+import logging.config
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -38,16 +38,30 @@ class JsonFormatter(logging.Formatter):
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"
 
 
+def logging_config(level: str, log_format: Literal["json", "text"], access_log: bool = True) -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` for the whole process: one stderr handler that the app and the
+    server share, so server lines get the same format and, while serving, the same request id."""
+    formatter: dict[str, Any] = {"()": JsonFormatter} if log_format == "json" else {"format": TEXT_FORMAT}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": RequestIdFilter}},
+        "formatters": {"default": formatter},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "default",
+                "filters": ["request_id"],
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": level},
+        "loggers": {
+            "referrals.access": {"level": "NOTSET" if access_log else "WARNING"},
+            **{name: {"handlers": [], "propagate": True} for name in ("_granian", "granian.access", "uvicorn")},
+        },
+    }
+
+
 def configure_logging(level: str, log_format: Literal["json", "text"], *, access_log: bool = True) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RequestIdFilter())
-    handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    logging.getLogger("referrals.access").setLevel(logging.NOTSET if access_log else logging.WARNING)
-    # The servers' own loggers go through the same handler, so their lines share the format.
-    for name in ("uvicorn", "uvicorn.error", "granian", "_granian"):
-        server_logger = logging.getLogger(name)
-        server_logger.handlers.clear()
-        server_logger.propagate = True
+    logging.config.dictConfig(logging_config(level, log_format, access_log))
