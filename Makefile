@@ -45,7 +45,13 @@ down: ## stop the stack; the database volume stays (`docker compose down -v` rem
 	$(PYTHON) -c "import pathlib, secrets; p = pathlib.Path('.env'); p.write_text(p.read_text().replace('\nJWT_SECRET=\n', '\nJWT_SECRET=' + secrets.token_urlsafe(48) + '\n'))"
 	@echo "Created .env from .env.example with a random JWT_SECRET; review it before going further."
 
-bootstrap: $(VENV)/.synced
+# The docs UIs' scripts, pinned and integrity-checked (see the script); fetched once, then served offline.
+DOCS_ASSETS := src/referrals/api/docs_assets/manifest.json
+
+bootstrap: $(VENV)/.synced $(DOCS_ASSETS)
+
+$(DOCS_ASSETS): scripts/fetch_docs_assets.py | $(VENV)/.synced
+	$(BIN)/python scripts/fetch_docs_assets.py
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen

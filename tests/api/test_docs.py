@@ -1,4 +1,7 @@
+import re
 from typing import Any
+
+import pytest
 
 from tests.api.conftest import Api
 
@@ -81,3 +84,33 @@ async def test_the_login_form_is_documented_as_a_form(api: Api) -> None:
     login = (await openapi(api))["paths"]["/auth/login"]["post"]
 
     assert "application/x-www-form-urlencoded" in login["requestBody"]["content"]
+
+
+async def test_the_docs_pages_load_nothing_from_other_hosts(api: Api) -> None:
+    for page in ("/docs", "/docs/redoc"):
+        html = (await api.client.get(page)).text
+        references = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", html)
+
+        assert references, page
+        assert not [ref for ref in references if re.match(r"(?:https?:)?//", ref)], page
+        assert "fonts.googleapis.com" not in html
+
+
+@pytest.mark.parametrize(
+    "asset", ["swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css", "redoc.standalone.js"]
+)
+async def test_the_docs_assets_are_served_by_the_app(api: Api, asset: str) -> None:
+    response = await api.client.get(f"/docs/assets/{asset}")
+
+    assert response.status_code == 200
+    assert len(response.content) > 100_000
+    assert response.headers["content-type"].split(";")[0] in {"text/javascript", "application/javascript", "text/css"}
+
+
+async def test_the_docs_get_a_policy_that_lets_them_run_and_the_api_one_that_lets_nothing(api: Api) -> None:
+    docs = (await api.client.get("/docs")).headers["content-security-policy"]
+    api_answer = (await api.client.get("/health")).headers["content-security-policy"]
+
+    assert "script-src 'self'" in docs
+    assert "https:" not in docs
+    assert api_answer == "default-src 'none'; frame-ancestors 'none'"

@@ -131,6 +131,15 @@ def test_the_build_context_is_an_allowlist() -> None:
     included = {pattern.removeprefix("!").rstrip("/") for pattern in patterns if pattern.startswith("!")}
 
     assert patterns[0] == "*", "everything is excluded first"
-    assert included == {"pyproject.toml", "uv.lock", "README.md", "alembic.ini", "src", "migrations"}
+    assert included == {
+        "pyproject.toml",
+        "uv.lock",
+        "README.md",
+        "alembic.ini",
+        "src",
+        "migrations",
+        "scripts/fetch_docs_assets.py",
+    }
+    assert "src/referrals/api/docs_assets/" in patterns, "the docs assets are fetched and verified by the build"
     # Podman reads .containerignore; Docker reads .dockerignore. One file, two names.
     assert (PROJECT_ROOT / ".containerignore").resolve() == (PROJECT_ROOT / ".dockerignore").resolve()

@@ -12,6 +12,8 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from referrals.api.docs import DOCS_CONTENT_SECURITY_POLICY, DOCS_PATH
+
 REQUEST_ID_HEADER = "X-Request-ID"
 current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
 
@@ -21,6 +23,8 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
+# Nothing an API answer could load or run, nor anyone frame it.
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
 _STATE_KEY = "referrals.request"
 # An id a client or proxy sent is kept only if it is short and plain: it ends up in every log line.
 _ACCEPTABLE_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
@@ -52,6 +56,8 @@ async def stamp_response(message: Message, scope: Scope) -> None:
         headers.add(REQUEST_ID_HEADER, state["id"])
         for name, value in SECURITY_HEADERS.items():
             headers.add(name, value)
+        is_docs = scope["path"] == DOCS_PATH or scope["path"].startswith(f"{DOCS_PATH}/")
+        headers.add("Content-Security-Policy", DOCS_CONTENT_SECURITY_POLICY if is_docs else API_CONTENT_SECURITY_POLICY)
     elif (
         message["type"] == "http.response.body"
         and not message.get("more_body", False)

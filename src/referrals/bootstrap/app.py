@@ -6,12 +6,10 @@ import sqlalchemy.exc
 from dishka import Provider, make_async_container
 from dishka.integrations.litestar import setup_dishka
 from litestar import Litestar
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from referrals.api.controllers import auth, operations, referral_codes, referrals, users
+from referrals.api.docs import docs_assets_router, openapi_config
 from referrals.api.errors import exception_handlers, on_dependency_unavailable
 from referrals.api.request_context import RequestContextMiddleware, stamp_response
 from referrals.bootstrap.config import Settings, load_settings
@@ -48,11 +46,12 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
             operations.health,
             operations.ready,
             MetricsController,
+            docs_assets_router(),
         ],
         middleware=[RequestContextMiddleware(), prometheus.middleware],
         before_send=[stamp_response],
         exception_handlers={**exception_handlers, **dict.fromkeys(UNAVAILABILITY, on_dependency_unavailable)},
-        openapi_config=openapi_config(),
+        openapi_config=openapi_config(title="Referral service", version=API_VERSION),
         request_max_body_size=settings.max_request_body_bytes,
         on_shutdown=[close_container],
         # The entry point configures logging for the process; the app must not reconfigure the root logger.
@@ -79,29 +78,3 @@ prometheus = PrometheusConfig(
 def create_app_from_environment() -> Litestar:
     """The ASGI server's factory: settings come from the environment."""
     return create_app(load_settings())
-
-
-def openapi_config() -> OpenAPIConfig:
-    return OpenAPIConfig(
-        title="Referral service",
-        version=API_VERSION,
-        description="Referral codes with a mandatory expiry, and the referrals they bring. "
-        "Authorize with your email as the username to try the protected routes.",
-        path="/docs",
-        render_plugins=[
-            SwaggerRenderPlugin(path="/"),
-            RedocRenderPlugin(path="/redoc"),
-            JsonRenderPlugin(path="/openapi.json"),
-        ],
-        use_handler_docstrings=True,
-        components=Components(
-            security_schemes={
-                "OAuth2PasswordBearer": SecurityScheme(
-                    type="oauth2",
-                    description="Log in with your email as the username.",
-                    flows=OAuthFlows(password=OAuthFlow(token_url="/auth/login", scopes={})),  # noqa: S106 - a URL
-                ),
-                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
-            }
-        ),
-    )

@@ -1,0 +1,65 @@
+"""The interactive docs: Swagger UI and ReDoc, served with assets of the app's own, no CDN involved."""
+
+import logging
+from pathlib import Path
+
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
+from litestar.router import Router
+from litestar.static_files import create_static_files_router
+
+DOCS_PATH = "/docs"
+ASSETS_PATH = f"{DOCS_PATH}/assets"
+# Filled by scripts/fetch_docs_assets.py (pinned npm tarballs, integrity-checked), which `make` runs.
+ASSETS_DIRECTORY = Path(__file__).parent / "docs_assets"
+FAVICON = f"<link rel='icon' type='image/png' href='{ASSETS_PATH}/favicon-32x32.png'>"
+# The UIs run inline bootstrapping scripts and styles, and ReDoc renders in a blob: worker.
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'"
+)
+
+logger = logging.getLogger(__name__)
+
+
+def openapi_config(title: str, version: str) -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title=title,
+        version=version,
+        description="Referral codes with a mandatory expiry, and the referrals they bring. "
+        "Authorize with your email as the username to try the protected routes.",
+        path=DOCS_PATH,
+        render_plugins=[
+            SwaggerRenderPlugin(
+                path="/",
+                js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
+                css_url=f"{ASSETS_PATH}/swagger-ui.css",
+                standalone_preset_js_url=f"{ASSETS_PATH}/swagger-ui-standalone-preset.js",
+                favicon=FAVICON,
+            ),
+            RedocRenderPlugin(
+                path="/redoc", js_url=f"{ASSETS_PATH}/redoc.standalone.js", google_fonts=False, favicon=FAVICON
+            ),
+            JsonRenderPlugin(path="/openapi.json"),
+        ],
+        use_handler_docstrings=True,
+        components=Components(
+            security_schemes={
+                "OAuth2PasswordBearer": SecurityScheme(
+                    type="oauth2",
+                    description="Log in with your email as the username.",
+                    flows=OAuthFlows(password=OAuthFlow(token_url="/auth/login", scopes={})),  # noqa: S106 - a URL
+                ),
+                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+            }
+        ),
+    )
+
+
+def docs_assets_router() -> Router:
+    if not (ASSETS_DIRECTORY / "manifest.json").is_file():
+        logger.warning("the docs UI assets are missing (run `make bootstrap`); /docs will render blank")
+    return create_static_files_router(
+        path=ASSETS_PATH, directories=[ASSETS_DIRECTORY], include_in_schema=False, send_as_attachment=False
+    )
