@@ -1,10 +1,20 @@
-"""Helpers for tests that run the service as a real process."""
+"""Helpers for tests that run the service as a real process, started as `make run` starts it."""
 
+import os
+import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
+
+from tests.conftest import PROJECT_ROOT
 
 
 def free_port() -> int:
@@ -37,4 +47,58 @@ def wait_for_log(
             return
         time.sleep(0.05)
     msg = f"{text!r} did not appear {count} time(s) in {path} within {timeout} s"
+    raise AssertionError(msg)
+
+
+BIN = Path(sys.executable).parent
+
+
+def migrate_with_cli(environment: Mapping[str, str]) -> None:
+    subprocess.run(
+        [BIN / "alembic", "upgrade", "head"], cwd=PROJECT_ROOT, env=dict(environment), check=True, capture_output=True
+    )
+
+
+@dataclass
+class RunningServer:
+    process: subprocess.Popen[bytes]
+    url: str
+
+    def stop(self) -> tuple[int, str]:
+        self.process.send_signal(signal.SIGTERM)
+        exit_code = self.process.wait(timeout=30)
+        log = self.process.stderr.read().decode() if self.process.stderr else ""
+        return exit_code, log
+
+
+@contextmanager
+def running_server(environment: Mapping[str, str], cwd: Path) -> Iterator[RunningServer]:
+    port = free_port()
+    env = {**os.environ, "LOG_LEVEL": "INFO", **environment, "HOST": "127.0.0.1", "PORT": str(port)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "referrals"], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    server = RunningServer(process, f"http://127.0.0.1:{port}")
+    try:
+        wait_until_healthy(server)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def wait_until_healthy(server: RunningServer, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            log = server.process.stderr.read().decode() if server.process.stderr else ""
+            msg = f"the server exited early:\n{log}"
+            raise AssertionError(msg)
+        try:
+            if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    msg = f"{server.url} did not become healthy within {timeout} s"
     raise AssertionError(msg)

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import TEST_JWT_SECRET, unavailable
-from tests.servers import RunningServer, migrate_with_cli, running_server
+from tests.processes import RunningServer, migrate_with_cli, running_server
 
 PASSWORD = "correct horse battery"
 CHROMIUM_FLAGS = [

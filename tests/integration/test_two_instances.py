@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import TEST_JWT_SECRET, PostgresDatabases
-from tests.servers import migrate_with_cli, running_server
+from tests.processes import migrate_with_cli, running_server
 
 PASSWORD = "correct horse battery"
 

@@ -17,26 +17,24 @@ class TokenPair:
     refresh_token: str
 
 
+@dataclass(frozen=True, slots=True)
 class SessionTokens:
-    def __init__(
-        self, access_tokens: AccessTokens, refresh_tokens: RefreshTokenRepository, policy: SessionPolicy
-    ) -> None:
-        self._access_tokens = access_tokens
-        self._refresh_tokens = refresh_tokens
-        self._policy = policy
+    access_tokens: AccessTokens
+    refresh_tokens: RefreshTokenRepository
+    policy: SessionPolicy
 
     async def issue(self, user_id: UUID, family_id: UUID, now: datetime) -> TokenPair:
         """Call inside a write transaction: the refresh token is stored there."""
         secret = new_refresh_secret()
-        await self._refresh_tokens.add(
+        await self.refresh_tokens.add(
             RefreshToken(
                 id=new_id(),
                 user_id=user_id,
                 family_id=family_id,
                 digest=refresh_digest(secret),
                 issued_at=now,
-                expires_at=now + self._policy.refresh_token_ttl,
+                expires_at=now + self.policy.refresh_token_ttl,
             )
         )
-        access = self._access_tokens.issue(user_id, now)
+        access = self.access_tokens.issue(user_id, now)
         return TokenPair(access_token=access.token, expires_in=access.expires_in, refresh_token=secret)

@@ -14,15 +14,15 @@ class Readiness:
         return self.database_reachable
 
 
+@dataclass(frozen=True, slots=True)
 class CheckReadiness:
     """Whether this instance can serve: the database must answer; the cache only degrades."""
 
-    def __init__(self, database: DatabaseProbe, cache: CodeCache) -> None:
-        self._database = database
-        self._cache = cache
+    database: DatabaseProbe
+    cache: CodeCache
 
     async def __call__(self) -> Readiness:
         return Readiness(
-            database_reachable=await self._database.is_reachable(),
-            cache_healthy=await self._cache.is_healthy(),
+            database_reachable=await self.database.is_reachable(),
+            cache_healthy=await self.cache.is_healthy(),
         )

@@ -19,29 +19,21 @@ class NewCode:
     expires_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
 class CreateReferralCode:
     """Issue the caller's referral code. It must expire, and nobody may hold two live codes at once."""
 
-    def __init__(
-        self,
-        users: UserRepository,
-        codes: ReferralCodeRepository,
-        cache: CodeCache,
-        transaction: TransactionManager,
-        clock: Clock,
-        policy: CodePolicy,
-    ) -> None:
-        self._users = users
-        self._codes = codes
-        self._cache = cache
-        self._transaction = transaction
-        self._clock = clock
-        self._policy = policy
+    users: UserRepository
+    codes: ReferralCodeRepository
+    cache: CodeCache
+    transaction: TransactionManager
+    clock: Clock
+    policy: CodePolicy
 
     async def __call__(self, request: NewCode) -> ReferralCode:
-        now = self._clock.now()
-        check_expiry(request.expires_at, now, self._policy.max_lifetime)
-        owner = await self._users.get(request.owner_id)
+        now = self.clock.now()
+        check_expiry(request.expires_at, now, self.policy.max_lifetime)
+        owner = await self.users.get(request.owner_id)
         if owner is None:
             raise InvalidAccessToken
         for attempt in range(1, MAX_GENERATION_ATTEMPTS + 1):
@@ -53,16 +45,16 @@ class CreateReferralCode:
             else:
                 break
         # After the commit: a reader that missed before it must not be able to cache the old answer.
-        await self._cache.invalidate(owner.email)
+        await self.cache.invalidate(owner.email)
         return code
 
     async def _issue(self, owner_id: UUID, expires_at: datetime, now: datetime) -> ReferralCode:
-        async with self._transaction.write():
-            current = await self._codes.stored_active_of(owner_id)
+        async with self.transaction.write():
+            current = await self.codes.stored_active_of(owner_id)
             if current is not None and must_retire_before_issuing(current, now):
-                await self._codes.end(current.id, CodeState.EXPIRED, now)
+                await self.codes.end(current.id, CodeState.EXPIRED, now)
             code = ReferralCode(
                 id=new_id(), owner_id=owner_id, code=generate_code(), created_at=now, expires_at=expires_at
             )
-            await self._codes.add(code)
+            await self.codes.add(code)
         return code

@@ -1,35 +1,37 @@
+from dataclasses import dataclass
+
 from referrals.application.policies import CodePolicy
 from referrals.application.ports import CacheMiss, Clock, CodeCache, LiveCode, ReferralCodeRepository
 from referrals.domain.emails import canonical_email
 from referrals.domain.errors import InvalidEmail, NoActiveCode
 
 
+@dataclass(frozen=True, slots=True)
 class FindActiveCode:
     """The live referral code of the referrer with this email.
 
     An unknown email, a malformed one and a referrer without a live code all answer alike.
     """
 
-    def __init__(self, codes: ReferralCodeRepository, cache: CodeCache, clock: Clock, policy: CodePolicy) -> None:
-        self._codes = codes
-        self._cache = cache
-        self._clock = clock
-        self._policy = policy
+    codes: ReferralCodeRepository
+    cache: CodeCache
+    clock: Clock
+    policy: CodePolicy
 
     async def __call__(self, email: str) -> LiveCode:
         try:
             email = canonical_email(email)
         except InvalidEmail:
             raise NoActiveCode from None
-        now = self._clock.now()
-        cached = await self._cache.get(email)
+        now = self.clock.now()
+        cached = await self.cache.get(email)
         # A cached code is re-checked against the clock: it may have expired while it sat in the cache.
         if isinstance(cached, LiveCode) and now < cached.expires_at:
             return cached
-        live = await self._codes.live_by_owner_email(email, now)
+        live = await self.codes.live_by_owner_email(email, now)
         if live is None:
             raise NoActiveCode
         if isinstance(cached, CacheMiss):
-            ttl = min(self._policy.cache_ttl, live.expires_at - now)
-            await self._cache.put(email, live, cached, ttl.total_seconds())
+            ttl = min(self.policy.cache_ttl, live.expires_at - now)
+            await self.cache.put(email, live, cached, ttl.total_seconds())
         return live

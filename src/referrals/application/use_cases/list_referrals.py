@@ -24,16 +24,16 @@ class ReferralPage:
     offset: int
 
 
+@dataclass(frozen=True, slots=True)
 class ListReferrals:
     """The referrer's own referrals, newest first. Nobody else may read them."""
 
-    def __init__(self, queries: ReferralQueries) -> None:
-        self._queries = queries
+    queries: ReferralQueries
 
     async def __call__(self, request: ReferralsRequest) -> ReferralPage:
         if request.requester_id != request.referrer_id:
             raise NotReferrer
         limit = max(1, min(request.limit, MAX_PAGE_SIZE))
         offset = max(0, request.offset)
-        items, total = await self._queries.referrals_of(request.referrer_id, limit, offset)
+        items, total = await self.queries.referrals_of(request.referrer_id, limit, offset)
         return ReferralPage(items=items, total=total, limit=limit, offset=offset)

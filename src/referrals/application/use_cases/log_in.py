@@ -14,36 +14,29 @@ class Credentials:
     password: str
 
 
+@dataclass(frozen=True, slots=True)
 class LogIn:
     """Exchange an email and password for an access token and the first refresh token of a new chain."""
 
-    def __init__(
-        self,
-        users: UserRepository,
-        hasher: PasswordHasher,
-        sessions: SessionTokens,
-        transaction: TransactionManager,
-        clock: Clock,
-    ) -> None:
-        self._users = users
-        self._hasher = hasher
-        self._sessions = sessions
-        self._transaction = transaction
-        self._clock = clock
+    users: UserRepository
+    hasher: PasswordHasher
+    sessions: SessionTokens
+    transaction: TransactionManager
+    clock: Clock
 
     async def __call__(self, credentials: Credentials) -> TokenPair:
         try:
-            user = await self._users.by_email(canonical_email(credentials.email))
+            user = await self.users.by_email(canonical_email(credentials.email))
         except InvalidEmail:
             user = None
         # Verify even for an unknown email, so the response time does not tell which emails have accounts.
-        verified = await self._hasher.verify(None if user is None else user.password_hash, credentials.password)
+        verified = await self.hasher.verify(None if user is None else user.password_hash, credentials.password)
         if user is None or not verified:
             raise InvalidCredentials
         new_hash = None
-        if self._hasher.needs_rehash(user.password_hash):
-            new_hash = await self._hasher.hash(credentials.password)
-        async with self._transaction.write():
+        if self.hasher.needs_rehash(user.password_hash):
+            new_hash = await self.hasher.hash(credentials.password)
+        async with self.transaction.write():
             if new_hash is not None:
-                await self._users.set_password_hash(user.id, new_hash)
-            return await self._sessions.issue(user.id, family_id=new_id(), now=self._clock.now())
+                await self.users.set_password_hash(user.id, new_hash)
+            return await self.sessions.issue(user.id, family_id=new_id(), now=self.clock.now())

@@ -1,9 +1,11 @@
+from dataclasses import dataclass
 from uuid import UUID
 
 from referrals.application.ports import Clock, RefreshTokenRepository, TransactionManager
 from referrals.domain.refresh_token import refresh_digest
 
 
+@dataclass(frozen=True, slots=True)
 class LogOut:
     """End the session a refresh token belongs to.
 
@@ -11,13 +13,12 @@ class LogOut:
     ignored, so the answer reveals nothing about tokens that are not the caller's.
     """
 
-    def __init__(self, refresh_tokens: RefreshTokenRepository, transaction: TransactionManager, clock: Clock) -> None:
-        self._refresh_tokens = refresh_tokens
-        self._transaction = transaction
-        self._clock = clock
+    refresh_tokens: RefreshTokenRepository
+    transaction: TransactionManager
+    clock: Clock
 
     async def __call__(self, user_id: UUID, refresh_secret: str) -> None:
-        async with self._transaction.write():
-            token = await self._refresh_tokens.by_digest(refresh_digest(refresh_secret))
+        async with self.transaction.write():
+            token = await self.refresh_tokens.by_digest(refresh_digest(refresh_secret))
             if token is not None and token.user_id == user_id:
-                await self._refresh_tokens.revoke_family(token.family_id, self._clock.now())
+                await self.refresh_tokens.revoke_family(token.family_id, self.clock.now())

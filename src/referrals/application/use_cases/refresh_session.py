@@ -1,9 +1,12 @@
+from dataclasses import dataclass
+
 from referrals.application.errors import InvalidRefreshToken
 from referrals.application.ports import Clock, RefreshTokenRepository, TransactionManager
 from referrals.application.sessions import SessionTokens, TokenPair
 from referrals.domain.refresh_token import refresh_digest
 
 
+@dataclass(frozen=True, slots=True)
 class RefreshSession:
     """Rotate a refresh token: the presented one dies and a new pair is issued in its chain.
 
@@ -11,29 +14,22 @@ class RefreshSession:
     so neither the thief nor the owner can continue it; the owner logs in again.
     """
 
-    def __init__(
-        self,
-        refresh_tokens: RefreshTokenRepository,
-        sessions: SessionTokens,
-        transaction: TransactionManager,
-        clock: Clock,
-    ) -> None:
-        self._refresh_tokens = refresh_tokens
-        self._sessions = sessions
-        self._transaction = transaction
-        self._clock = clock
+    refresh_tokens: RefreshTokenRepository
+    sessions: SessionTokens
+    transaction: TransactionManager
+    clock: Clock
 
     async def __call__(self, refresh_secret: str) -> TokenPair:
-        now = self._clock.now()
+        now = self.clock.now()
         pair = None
         # The revocation of a replayed chain must commit, so the refusal is raised after the block.
-        async with self._transaction.write():
-            token = await self._refresh_tokens.by_digest(refresh_digest(refresh_secret))
+        async with self.transaction.write():
+            token = await self.refresh_tokens.by_digest(refresh_digest(refresh_secret))
             if token is not None and not token.is_expired(now):
-                if token.is_spent() or not await self._refresh_tokens.spend(token.id, now):
-                    await self._refresh_tokens.revoke_family(token.family_id, now)
+                if token.is_spent() or not await self.refresh_tokens.spend(token.id, now):
+                    await self.refresh_tokens.revoke_family(token.family_id, now)
                 else:
-                    pair = await self._sessions.issue(token.user_id, token.family_id, now)
+                    pair = await self.sessions.issue(token.user_id, token.family_id, now)
         if pair is None:
             raise InvalidRefreshToken
         return pair

@@ -22,42 +22,35 @@ class Registration:
     referral_code: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
 class RegisterUser:
     """Create an account, optionally as the referral of whoever owns a live referral code.
 
     A taken email is reported before a bad code, and an unknown, expired or deleted code all read alike.
     """
 
-    def __init__(
-        self,
-        users: UserRepository,
-        codes: ReferralCodeRepository,
-        hasher: PasswordHasher,
-        transaction: TransactionManager,
-        clock: Clock,
-    ) -> None:
-        self._users = users
-        self._codes = codes
-        self._hasher = hasher
-        self._transaction = transaction
-        self._clock = clock
+    users: UserRepository
+    codes: ReferralCodeRepository
+    hasher: PasswordHasher
+    transaction: TransactionManager
+    clock: Clock
 
     async def __call__(self, registration: Registration) -> User:
         email = canonical_email(registration.email)
         check_password_policy(registration.password)
         # Checked before hashing so a taken email costs no argon2 time; checked again under the write lock below.
-        if await self._users.email_exists(email):
+        if await self.users.email_exists(email):
             raise EmailTaken
         code = None if registration.referral_code is None else normalize_code(registration.referral_code)
         if registration.referral_code is not None and code is None:
             raise InvalidReferralCode
-        password_hash = await self._hasher.hash(registration.password)
+        password_hash = await self.hasher.hash(registration.password)
 
-        now = self._clock.now()
-        async with self._transaction.write():
-            if await self._users.email_exists(email):
+        now = self.clock.now()
+        async with self.transaction.write():
+            if await self.users.email_exists(email):
                 raise EmailTaken
-            referral_code = None if code is None else await self._codes.live_by_code(code, now)
+            referral_code = None if code is None else await self.codes.live_by_code(code, now)
             if code is not None and referral_code is None:
                 raise InvalidReferralCode
             user = User(
@@ -68,5 +61,5 @@ class RegisterUser:
                 referrer_id=None if referral_code is None else referral_code.owner_id,
                 referred_with_code_id=None if referral_code is None else referral_code.id,
             )
-            await self._users.add(user)
+            await self.users.add(user)
         return user
