@@ -172,4 +172,5 @@ async def test_me_answers_the_callers_profile(api: Api) -> None:
         "email": "ada@example.com",
         "referrer_id": None,
         "created_at": response.json()["created_at"],
+        "profile": None,
     }

@@ -38,6 +38,8 @@ def test_unrelated_and_empty_variables_are_ignored() -> None:
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"JWT_SECRET": "too-short"}, "JWT_SECRET"),
         ({"APP_ENV": "production"}, "JWT_SECRET"),
+        ({"EMAIL_VERIFICATION_REJECT": "invalid,spammy"}, "EMAIL_VERIFICATION_REJECT"),
+        ({"EMAIL_VERIFICATION_BUDGET": "0"}, "EMAIL_VERIFICATION_BUDGET"),
         ({"WORKERS": "0"}, "WORKERS"),
         ({"WORKERS": "2"}, "JWT_SECRET"),
         ({"SHUTDOWN_TIMEOUT": "0"}, "SHUTDOWN_TIMEOUT"),

@@ -3,7 +3,7 @@ import logging
 import sys
 
 from referrals.api.request_context import current_request_id
-from referrals.bootstrap.logging import JsonFormatter, RequestIdFilter
+from referrals.bootstrap.logging import JsonFormatter, RequestIdFilter, logging_config
 
 
 def record(message: str, **extra: object) -> logging.LogRecord:
@@ -42,3 +42,8 @@ def test_an_exception_is_one_json_value() -> None:
 
     assert "\n" not in line
     assert "ValueError: boom" in json.loads(line)["exception"]
+
+
+def test_httpx_request_lines_which_carry_api_keys_are_kept_out() -> None:
+    for log_format in ("json", "text"):
+        assert logging_config("DEBUG", log_format)["loggers"]["httpx"]["level"] == "WARNING"  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from referrals.api.problems import problem_response
 from referrals.api.schemas import FieldError
 from referrals.application.errors import (
     CodeCollision,
+    EmailVerificationUnavailable,
     InvalidAccessToken,
     InvalidCredentials,
     InvalidRefreshToken,
@@ -29,6 +30,7 @@ from referrals.domain.errors import (
     InvalidReferralCode,
     NoActiveCode,
     SelfReferral,
+    UndeliverableEmail,
     WeakPassword,
 )
 
@@ -50,6 +52,8 @@ STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {
     InvalidAccessToken: HTTPStatus.UNAUTHORIZED,
     NotReferrer: HTTPStatus.FORBIDDEN,
     CodeCollision: HTTPStatus.SERVICE_UNAVAILABLE,
+    EmailVerificationUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
+    UndeliverableEmail: HTTPStatus.UNPROCESSABLE_ENTITY,
 }
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="referrals"'}
 
@@ -66,6 +70,8 @@ def status_of(error: DomainError) -> HTTPStatus:
 def on_domain_error(request: AnyRequest, error: DomainError) -> Response[object]:
     status = status_of(error)
     headers = BEARER_CHALLENGE if status == HTTPStatus.UNAUTHORIZED else None
+    if status == HTTPStatus.SERVICE_UNAVAILABLE:
+        headers = {"Retry-After": RETRY_UNAVAILABLE_AFTER_SECONDS}
     return problem_response(request, status, detail=error.message, code=error.code, headers=headers)
 
 

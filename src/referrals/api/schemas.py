@@ -63,6 +63,24 @@ class UserResponse(msgspec.Struct, frozen=True):
     created_at: datetime
 
 
+class ProfileResponse(msgspec.Struct, frozen=True):
+    full_name: str | None
+    company: str | None
+    title: str | None
+    location: str | None
+    avatar_url: str | None
+    enriched_at: datetime
+    source: str
+
+
+class MeResponse(msgspec.Struct, frozen=True):
+    id: UUID
+    email: str
+    referrer_id: UUID | None
+    created_at: datetime
+    profile: ProfileResponse | None
+
+
 class TokenForm(msgspec.Struct, frozen=True):
     """The OAuth 2.0 token-endpoint form (RFC 6749 §4.3 and §6)."""
 

@@ -24,6 +24,17 @@ class NotReferrer(DomainError):
     default_message = "You may only read your own referrals."
 
 
+class EmailVerificationUnavailable(DomainError):
+    """Raised only when the policy fails closed: without a verdict, registration waits for better times."""
+
+    code = "email-verification-unavailable"
+    default_message = "Email addresses cannot be verified right now; try again shortly."
+
+
+class ProviderUnavailable(Exception):
+    """An external provider did not give a usable answer: down, slow, over quota, or talking nonsense."""
+
+
 class CodeCollision(DomainError):
     """A freshly generated code is already taken; the use case retries with another."""
 

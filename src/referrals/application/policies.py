@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from referrals.application.ports import EmailVerdict
 from referrals.domain.referral_code import DEFAULT_MAX_CODE_LIFETIME
 
 
@@ -16,3 +17,14 @@ class CodePolicy:
 @dataclass(frozen=True, slots=True)
 class SessionPolicy:
     refresh_token_ttl: timedelta = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class EmailPolicy:
+    """Which verdicts keep an address out, and what to do when the verifier cannot say."""
+
+    rejected: frozenset[EmailVerdict] = frozenset({EmailVerdict.INVALID, EmailVerdict.DISPOSABLE})
+    # Failing open keeps registration working through a provider outage; closed keeps every address checked.
+    fail_closed: bool = False
+    # The whole verification, retries included, so that registration latency stays predictable.
+    budget: timedelta = timedelta(seconds=2)

@@ -1,5 +1,6 @@
 """What the use cases need from the outside world, named by role. Adapters implement these."""
 
+import enum
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from uuid import UUID
 
 from referrals.domain.referral_code import CodeState, ReferralCode
 from referrals.domain.refresh_token import RefreshToken
-from referrals.domain.user import User
+from referrals.domain.user import EnrichedProfile, Profile, User
 
 
 class Clock(Protocol):
@@ -67,6 +68,8 @@ class UserRepository(Protocol):
     async def email_exists(self, email: str) -> bool: ...
 
     async def set_password_hash(self, user_id: UUID, password_hash: str) -> None: ...
+
+    async def set_profile(self, user_id: UUID, profile: EnrichedProfile) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,4 +145,32 @@ class CodeCache(Protocol):
 
     async def is_healthy(self) -> bool:
         """Whether the cache answers; a cache that does not only costs speed."""
+        ...
+
+
+class EmailVerdict(enum.StrEnum):
+    """What a verifier says of an address (Hunter's vocabulary, which other verifiers map onto)."""
+
+    VALID = "valid"
+    INVALID = "invalid"
+    ACCEPT_ALL = "accept_all"
+    WEBMAIL = "webmail"
+    DISPOSABLE = "disposable"
+    UNKNOWN = "unknown"
+
+
+class EmailVerifier(Protocol):
+    async def verify(self, email: str) -> EmailVerdict:
+        """Raises ``ProviderUnavailable`` when no verdict can be had."""
+        ...
+
+
+class ProfileEnricher(Protocol):
+    @property
+    def source(self) -> str:
+        """Which provider the profiles come from, stored beside them."""
+        ...
+
+    async def enrich(self, email: str) -> Profile | None:
+        """None when the provider knows nobody by that email (or not yet); ``ProviderUnavailable`` on failure."""
         ...

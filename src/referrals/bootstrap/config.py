@@ -12,6 +12,7 @@ from msgspec import Meta
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/referrals.sqlite3"
 MIN_JWT_SECRET_BYTES = 32
+KNOWN_VERDICTS = frozenset({"valid", "invalid", "accept_all", "webmail", "disposable", "unknown"})
 VALKEY_SCHEMES = ("valkey", "valkeys", "redis", "rediss", "unix")
 
 Seconds = Annotated[int, Meta(ge=1)]
@@ -49,6 +50,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_pool_timeout: Annotated[float, Meta(gt=0)] = 5.0
     db_connect_timeout: Annotated[float, Meta(gt=0)] = 5.0
     db_statement_timeout: Annotated[float, Meta(gt=0)] = 30.0
+    hunter_api_key: str | None = None
+    hunter_base_url: str = "https://api.hunter.io"
+    clearbit_api_key: str | None = None
+    clearbit_base_url: str = "https://person.clearbit.com"
+    integration_timeout: Annotated[float, Meta(gt=0)] = 1.5
+    email_verification_budget: Annotated[float, Meta(gt=0)] = 2.0
+    email_verification_fail_closed: bool = False
+    email_verification_reject: str = "invalid,disposable"
     valkey_url: str | None = None
     valkey_namespace: Annotated[str, Meta(min_length=1, max_length=64)] = "referrals"
     valkey_timeout: Annotated[float, Meta(gt=0)] = 0.25
@@ -61,7 +70,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             return self.log_format
         return "json" if self.app_env == "production" else "text"
 
+    @property
+    def rejected_verdicts(self) -> frozenset[str]:
+        return frozenset(item.strip() for item in self.email_verification_reject.split(",") if item.strip())
+
     def __post_init__(self) -> None:
+        unknown = self.rejected_verdicts - KNOWN_VERDICTS
+        if unknown:
+            msg = f"EMAIL_VERIFICATION_REJECT names unknown verdicts {sorted(unknown)}; known: {sorted(KNOWN_VERDICTS)}"
+            raise SettingsError(msg)
         if self.jwt_secret is not None and len(self.jwt_secret.encode()) < MIN_JWT_SECRET_BYTES:
             msg = f"JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes long"
             raise SettingsError(msg)

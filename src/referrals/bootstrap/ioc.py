@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import httpx
 from dishka import Provider, Scope, from_context, provide
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from valkey.asyncio import BlockingConnectionPool, Valkey
@@ -15,6 +16,9 @@ from referrals.adapters.cache.in_memory import InMemoryCodeCache
 from referrals.adapters.cache.outage import OutageGate
 from referrals.adapters.cache.valkey import ValkeyCodeCache
 from referrals.adapters.clock import SystemClock
+from referrals.adapters.integrations.clearbit import ClearbitProfileEnricher
+from referrals.adapters.integrations.hunter import HunterEmailVerifier
+from referrals.adapters.integrations.null import NullEmailVerifier, NullProfileEnricher
 from referrals.adapters.persistence.engine import create_engine
 from referrals.adapters.persistence.pool_metrics import pool_collector
 from referrals.adapters.persistence.probe import SqlaDatabaseProbe
@@ -24,13 +28,17 @@ from referrals.adapters.persistence.transaction import SqlaTransactionManager
 from referrals.adapters.persistence.users import SqlaReferralQueries, SqlaUserRepository
 from referrals.adapters.security.argon2 import Argon2Parameters, Argon2PasswordHasher
 from referrals.adapters.security.jwt import JwtAccessTokens
-from referrals.application.policies import CodePolicy, SessionPolicy
+from referrals.application.email_verification import EmailGate
+from referrals.application.policies import CodePolicy, EmailPolicy, SessionPolicy
 from referrals.application.ports import (
     AccessTokens,
     Clock,
     CodeCache,
     DatabaseProbe,
+    EmailVerdict,
+    EmailVerifier,
     PasswordHasher,
+    ProfileEnricher,
     ReferralCodeRepository,
     ReferralQueries,
     RefreshTokenRepository,
@@ -41,6 +49,7 @@ from referrals.application.sessions import SessionTokens
 from referrals.application.use_cases.check_readiness import CheckReadiness
 from referrals.application.use_cases.create_referral_code import CreateReferralCode
 from referrals.application.use_cases.delete_referral_code import DeleteReferralCode
+from referrals.application.use_cases.enrich_profile import EnrichProfile
 from referrals.application.use_cases.find_active_code import FindActiveCode
 from referrals.application.use_cases.get_profile import GetProfile
 from referrals.application.use_cases.list_referrals import ListReferrals
@@ -177,6 +186,39 @@ class ValkeyCacheProvider(Provider):
         return ValkeyCodeCache(client, gate, namespace=settings.valkey_namespace)
 
 
+class IntegrationsProvider(Provider):
+    """Hunter and Clearbit when their keys are set; otherwise stand-ins that call nothing."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        verifier = self._hunter if settings.hunter_api_key else NullEmailVerifier
+        enricher = self._clearbit if settings.clearbit_api_key else NullProfileEnricher
+        self.provide(verifier, provides=EmailVerifier, scope=Scope.APP)
+        self.provide(enricher, provides=ProfileEnricher, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    async def http_client(self, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+        async with httpx.AsyncClient(timeout=settings.integration_timeout, follow_redirects=False) as client:
+            yield client
+
+    @provide(scope=Scope.APP)
+    def email_gate(self, verifier: EmailVerifier, settings: Settings) -> EmailGate:
+        policy = EmailPolicy(
+            rejected=frozenset(EmailVerdict(verdict) for verdict in settings.rejected_verdicts),
+            fail_closed=settings.email_verification_fail_closed,
+            budget=timedelta(seconds=settings.email_verification_budget),
+        )
+        return EmailGate(verifier, policy)
+
+    @staticmethod
+    def _hunter(client: httpx.AsyncClient, settings: Settings) -> HunterEmailVerifier:
+        return HunterEmailVerifier(client, settings.hunter_base_url, settings.hunter_api_key or "")
+
+    @staticmethod
+    def _clearbit(client: httpx.AsyncClient, settings: Settings) -> ClearbitProfileEnricher:
+        return ClearbitProfileEnricher(client, settings.clearbit_base_url, settings.clearbit_api_key or "")
+
+
 class UseCaseProvider(Provider):
     scope = Scope.REQUEST
 
@@ -191,8 +233,17 @@ class UseCaseProvider(Provider):
     find_active_code = provide(FindActiveCode)
     list_referrals = provide(ListReferrals)
     check_readiness = provide(CheckReadiness)
+    enrich_profile = provide(EnrichProfile)
 
 
 def default_providers(settings: Settings) -> list[Provider]:
     cache = InProcessCacheProvider() if settings.valkey_url is None else ValkeyCacheProvider()
-    return [SettingsProvider(), PersistenceProvider(), SecurityProvider(), ClockProvider(), cache, UseCaseProvider()]
+    return [
+        SettingsProvider(),
+        PersistenceProvider(),
+        SecurityProvider(),
+        ClockProvider(),
+        cache,
+        IntegrationsProvider(settings),
+        UseCaseProvider(),
+    ]

@@ -58,6 +58,8 @@ def logging_config(level: str, log_format: Literal["json", "text"], access_log: 
         "root": {"handlers": ["stderr"], "level": level},
         "loggers": {
             "referrals.access": {"level": "NOTSET" if access_log else "WARNING"},
+            # httpx logs each request's full URL at INFO, and Hunter's carries the API key in its query.
+            "httpx": {"level": "WARNING"},
             **{name: {"handlers": [], "propagate": True} for name in ("_granian", "granian.access", "uvicorn")},
         },
     }

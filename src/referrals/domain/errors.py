@@ -56,6 +56,11 @@ class InvalidReferralCode(DomainError):
     default_message = "The referral code is not valid."
 
 
+class UndeliverableEmail(DomainError):
+    code = "email-rejected"
+    default_message = "This email address cannot be used."
+
+
 class SelfReferral(DomainError):
     code = "self-referral"
     default_message = "A user cannot be their own referrer."

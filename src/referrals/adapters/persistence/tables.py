@@ -71,6 +71,14 @@ users = Table(
         ForeignKey("referral_codes.id", use_alter=True),
         nullable=True,
     ),
+    # What an enrichment provider knew about the user, all optional (see the ProfileEnricher port).
+    Column("profile_full_name", String(255), nullable=True),
+    Column("profile_company", String(255), nullable=True),
+    Column("profile_title", String(255), nullable=True),
+    Column("profile_location", String(255), nullable=True),
+    Column("profile_avatar_url", String(255), nullable=True),
+    Column("profile_enriched_at", UtcDateTime, nullable=True),
+    Column("profile_source", String(32), nullable=True),
     CheckConstraint("referrer_id IS NULL OR referrer_id <> id", name="not_self_referral"),
     Index(None, "referrer_id", "created_at"),
 )

@@ -10,7 +10,7 @@ from referrals.adapters.persistence.constraints import reraise_as_domain_error
 from referrals.adapters.persistence.tables import users
 from referrals.application.ports import Referral, ReferralQueries, UserRepository
 from referrals.domain.errors import EmailTaken, SelfReferral
-from referrals.domain.user import User
+from referrals.domain.user import EnrichedProfile, Profile, User
 
 _ERROR_BY_CONSTRAINT = {"uq_users_email": EmailTaken, "ck_users_not_self_referral": SelfReferral}
 
@@ -48,6 +48,21 @@ class SqlaUserRepository(UserRepository):
     async def set_password_hash(self, user_id: UUID, password_hash: str) -> None:
         await self._session.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
 
+    async def set_profile(self, user_id: UUID, profile: EnrichedProfile) -> None:
+        await self._session.execute(
+            update(users)
+            .where(users.c.id == user_id)
+            .values(
+                profile_full_name=profile.profile.full_name,
+                profile_company=profile.profile.company,
+                profile_title=profile.profile.title,
+                profile_location=profile.profile.location,
+                profile_avatar_url=profile.profile.avatar_url,
+                profile_enriched_at=profile.enriched_at,
+                profile_source=profile.source,
+            )
+        )
+
 
 class SqlaReferralQueries(ReferralQueries):
     def __init__(self, session: AsyncSession) -> None:
@@ -74,4 +89,21 @@ def _to_user(row: Any) -> User:
         created_at=row["created_at"],
         referrer_id=row["referrer_id"],
         referred_with_code_id=row["referred_with_code_id"],
+        profile=_to_profile(row),
+    )
+
+
+def _to_profile(row: Any) -> EnrichedProfile | None:
+    if row["profile_enriched_at"] is None:
+        return None
+    return EnrichedProfile(
+        profile=Profile(
+            full_name=row["profile_full_name"],
+            company=row["profile_company"],
+            title=row["profile_title"],
+            location=row["profile_location"],
+            avatar_url=row["profile_avatar_url"],
+        ),
+        enriched_at=row["profile_enriched_at"],
+        source=row["profile_source"],
     )

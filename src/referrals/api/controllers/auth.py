@@ -9,19 +9,22 @@ from litestar.params import Body, JSONBody
 from referrals.api.auth import BEARER_SECURITY, caller_id, requires_bearer_token
 from referrals.api.problems import problem_response, problem_responses
 from referrals.api.schemas import RefreshRequest, RegisterRequest, TokenForm, TokenResponse, UserResponse
-from referrals.api.views import token_response, user_view
+from referrals.api.views import registered_response, token_response
 from referrals.application.use_cases.log_in import Credentials, LogIn
 from referrals.application.use_cases.log_out import LogOut
 from referrals.application.use_cases.refresh_session import RefreshSession
 from referrals.application.use_cases.register_user import RegisterUser, Registration
 
 
-@post("/register", status_code=HTTPStatus.CREATED, responses=problem_responses(400, 409, 413, 422))
+@post("/register", status_code=HTTPStatus.CREATED, responses=problem_responses(400, 409, 413, 422, 503))
 @inject
-async def register(data: JSONBody[RegisterRequest], register_user: FromDishka[RegisterUser]) -> UserResponse:
-    """Create an account. The email is stored in canonical form (trimmed, NFKC, lower-case)."""
+async def register(
+    request: Request[Any, Any, Any], data: JSONBody[RegisterRequest], register_user: FromDishka[RegisterUser]
+) -> Response[UserResponse]:
+    """Create an account. The email is stored in canonical form (trimmed, NFKC, lower-case), and checked with
+    the email verifier when one is configured."""
     user = await register_user(Registration(email=data.email, password=data.password))
-    return user_view(user)
+    return registered_response(user, request)
 
 
 @post(

@@ -3,26 +3,28 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Request, Router, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.params import JSONBody, Parameter, PathParameter
 
 from referrals.api.auth import BEARER_SECURITY, caller_id, requires_bearer_token
 from referrals.api.problems import problem_responses
 from referrals.api.schemas import ReferralPageResponse, ReferralResponse, RegisterWithReferralRequest, UserResponse
-from referrals.api.views import user_view
+from referrals.api.views import registered_response
 from referrals.application.use_cases.list_referrals import MAX_PAGE_SIZE, ListReferrals, ReferralsRequest
 from referrals.application.use_cases.register_user import RegisterUser, Registration
 
 
-@post("/register-with-referral", status_code=HTTPStatus.CREATED, responses=problem_responses(400, 409, 413, 422))
+@post("/register-with-referral", status_code=HTTPStatus.CREATED, responses=problem_responses(400, 409, 413, 422, 503))
 @inject
 async def register_with_referral(
-    data: JSONBody[RegisterWithReferralRequest], register_user: FromDishka[RegisterUser]
-) -> UserResponse:
+    request: Request[Any, Any, Any],
+    data: JSONBody[RegisterWithReferralRequest],
+    register_user: FromDishka[RegisterUser],
+) -> Response[UserResponse]:
     """Create an account as the referral of the owner of an active referral code. A taken email answers 409
     even when the code is also wrong; an unknown, expired or deleted code answers one and the same 422."""
     registration = Registration(email=data.email, password=data.password, referral_code=data.referral_code)
-    return user_view(await register_user(registration))
+    return registered_response(await register_user(registration), request)
 
 
 @get(

@@ -5,16 +5,16 @@ from litestar import Request, Router, get
 
 from referrals.api.auth import BEARER_SECURITY, caller_id, requires_bearer_token
 from referrals.api.problems import problem_responses
-from referrals.api.schemas import UserResponse
-from referrals.api.views import user_view
+from referrals.api.schemas import MeResponse
+from referrals.api.views import me_view
 from referrals.application.use_cases.get_profile import GetProfile
 
 
 @get("/me", guards=[requires_bearer_token], security=BEARER_SECURITY, responses=problem_responses(401))
 @inject
-async def me(request: Request[Any, Any, Any], get_profile: FromDishka[GetProfile]) -> UserResponse:
-    """The caller's own profile."""
-    return user_view(await get_profile(caller_id(request)))
+async def me(request: Request[Any, Any, Any], get_profile: FromDishka[GetProfile]) -> MeResponse:
+    """The caller's own account, with the profile found by the enrichment provider when one is configured."""
+    return me_view(await get_profile(caller_id(request)))
 
 
 router = Router(path="/users", route_handlers=[me], tags=["users"])

@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 
+from referrals.application.email_verification import EmailGate
 from referrals.application.ports import (
     Clock,
     PasswordHasher,
@@ -34,6 +35,7 @@ class RegisterUser:
     hasher: PasswordHasher
     transaction: TransactionManager
     clock: Clock
+    email_gate: EmailGate
 
     async def __call__(self, registration: Registration) -> User:
         email = canonical_email(registration.email)
@@ -44,6 +46,7 @@ class RegisterUser:
         code = None if registration.referral_code is None else normalize_code(registration.referral_code)
         if registration.referral_code is not None and code is None:
             raise InvalidReferralCode
+        await self.email_gate.check(email)
         password_hash = await self.hasher.hash(registration.password)
 
         now = self.clock.now()
