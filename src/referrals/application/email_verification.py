@@ -26,8 +26,12 @@ class EmailGate:
     verifier: EmailVerifier
     policy: EmailPolicy
 
-    async def check(self, email: str) -> None:
-        """Raise ``UndeliverableEmail`` (saying why) for a rejected verdict; apply the outage policy otherwise."""
+    async def check(self, email: str) -> EmailVerdict | None:
+        """The verdict, or None when none could be had and the policy lets the address through.
+
+        Raises ``UndeliverableEmail`` (saying why) for a rejected verdict, and
+        ``EmailVerificationUnavailable`` when there is no verdict and the policy fails closed.
+        """
         try:
             async with asyncio.timeout(self.policy.budget.total_seconds()):
                 verdict = await self.verifier.verify(email)
@@ -37,7 +41,8 @@ class EmailGate:
             logger.warning("email verification unavailable (%s); %s the registration", reason, outcome)
             if self.policy.fail_closed:
                 raise EmailVerificationUnavailable from error
-            return
+            return None
         if verdict in self.policy.rejected:
             logger.info("registration refused: the email verifier says %s", verdict.value)
             raise UndeliverableEmail(REASONS[verdict])
+        return verdict

@@ -19,6 +19,9 @@ def normalize_code(raw: str) -> str | None:
     Case is ignored, hyphens and spaces are dropped, and the letters Crockford reads as digits
     (I and L as 1, O as 0) are mapped to them.
     """
+    if not raw.isascii():
+        # Unicode upper-casing can lengthen a string (ß → SS) and forge a code out of a near miss.
+        return None
     code = raw.upper().translate(_SEPARATORS).translate(_READ_AS)
     if len(code) != CODE_LENGTH or any(char not in CROCKFORD_ALPHABET for char in code):
         return None

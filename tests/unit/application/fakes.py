@@ -1,21 +1,39 @@
-"""In-memory fakes of the ports: honest implementations, with the same refusals as the real adapters."""
+"""In-memory fakes of the ports: honest implementations, with the same refusals as the real adapters.
 
+Every repository works on one shared ``Database``; ``FakeTransactionManager`` snapshots all of it when a
+write begins and restores the snapshot if the block raises, so rollback is real, not assumed. The
+``journal`` records commits, rollbacks and cache invalidations in the order they happen.
+
+A few fakes accept an async ``hook`` that runs at a chosen point; tests use it to play a concurrent
+request at exactly that moment (a registration while the password is hashed, a rotation of the same
+refresh token between read and spend, a delete while a lookup reads the database).
+"""
+
+import asyncio
 import copy
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 from uuid import UUID
 
+from referrals.adapters.cache.in_memory import InMemoryCodeCache
+from referrals.application.email_verification import EmailGate
 from referrals.application.errors import CodeCollision, InvalidAccessToken
+from referrals.application.policies import CodePolicy, EmailPolicy, SessionPolicy
 from referrals.application.ports import (
     AccessTokens,
     CacheMiss,
     Clock,
     CodeCache,
+    DatabaseProbe,
+    EmailVerdict,
+    EmailVerifier,
     IssuedAccessToken,
     LiveCode,
     PasswordHasher,
+    ProfileEnricher,
     Referral,
     ReferralCodeRepository,
     ReferralQueries,
@@ -23,10 +41,32 @@ from referrals.application.ports import (
     TransactionManager,
     UserRepository,
 )
-from referrals.domain.errors import ActiveCodeExists, EmailTaken
+from referrals.application.sessions import SessionTokens
+from referrals.domain.errors import ActiveCodeExists, EmailTaken, SelfReferral
 from referrals.domain.referral_code import CodeState, ReferralCode
 from referrals.domain.refresh_token import RefreshToken
-from referrals.domain.user import User
+from referrals.domain.user import EnrichedProfile, Profile, User
+
+Hook = Callable[[], Awaitable[None]]
+
+
+async def fire_once(owner: object, name: str) -> None:
+    """Run the hook stored in ``owner.<name>`` once and clear it, so a hook may re-enter the fake safely."""
+    hook: Hook | None = getattr(owner, name)
+    if hook is not None:
+        setattr(owner, name, None)
+        await hook()
+
+
+COMMIT = "commit"
+ROLLBACK = "rollback"
+
+
+class Tables(NamedTuple):
+    users: dict[UUID, User]
+    codes: dict[UUID, ReferralCode]
+    ended_at: dict[UUID, datetime]
+    tokens: dict[UUID, RefreshToken]
 
 
 @dataclass
@@ -35,8 +75,28 @@ class Database:
 
     users: dict[UUID, User] = field(default_factory=dict)
     codes: dict[UUID, ReferralCode] = field(default_factory=dict)
+    ended_at: dict[UUID, datetime] = field(default_factory=dict)
     tokens: dict[UUID, RefreshToken] = field(default_factory=dict)
-    commits: int = 0
+    journal: list[str] = field(default_factory=list)
+    # What the open write transaction will restore if it rolls back.
+    open_snapshot: Tables | None = None
+
+    def tables(self) -> Tables:
+        return Tables(self.users, self.codes, self.ended_at, self.tokens)
+
+    def commit_elsewhere(self, change: Callable[[Tables], None]) -> None:
+        """Apply a change another connection commits: it survives a rollback of the open transaction."""
+        change(self.tables())
+        if self.open_snapshot is not None:
+            change(self.open_snapshot)
+
+    @property
+    def commits(self) -> int:
+        return self.journal.count(COMMIT)
+
+    @property
+    def rollbacks(self) -> int:
+        return self.journal.count(ROLLBACK)
 
 
 class FakeTransactionManager(TransactionManager):
@@ -45,22 +105,35 @@ class FakeTransactionManager(TransactionManager):
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[None]:
-        snapshot = copy.deepcopy((self._database.users, self._database.codes, self._database.tokens))
+        database = self._database
+        assert database.open_snapshot is None, "write transactions do not nest"
+        database.open_snapshot = copy.deepcopy(database.tables())
         try:
             yield
         except BaseException:
-            self._database.users, self._database.codes, self._database.tokens = snapshot
+            saved = database.open_snapshot
+            for name in Tables._fields:
+                table = getattr(database, name)
+                table.clear()
+                table.update(getattr(saved, name))
+            database.journal.append(ROLLBACK)
             raise
-        self._database.commits += 1
+        finally:
+            database.open_snapshot = None
+        database.journal.append(COMMIT)
 
 
 class FakeUserRepository(UserRepository, ReferralQueries):
     def __init__(self, database: Database) -> None:
         self._database = database
+        self.pages_asked: list[tuple[UUID, int, int]] = []
 
     async def add(self, user: User) -> None:
+        # The unique index and the check constraint of the real table.
         if any(existing.email == user.email for existing in self._database.users.values()):
             raise EmailTaken
+        if user.referrer_id == user.id:
+            raise SelfReferral
         self._database.users[user.id] = user
 
     async def get(self, user_id: UUID) -> User | None:
@@ -73,12 +146,18 @@ class FakeUserRepository(UserRepository, ReferralQueries):
         return await self.by_email(email) is not None
 
     async def set_password_hash(self, user_id: UUID, password_hash: str) -> None:
-        self._database.users[user_id] = replace(self._database.users[user_id], password_hash=password_hash)
+        if user_id in self._database.users:
+            self._database.users[user_id] = replace(self._database.users[user_id], password_hash=password_hash)
+
+    async def set_profile(self, user_id: UUID, profile: EnrichedProfile) -> None:
+        if user_id in self._database.users:
+            self._database.users[user_id] = replace(self._database.users[user_id], profile=profile)
 
     async def referrals_of(self, referrer_id: UUID, limit: int, offset: int) -> tuple[Sequence[Referral], int]:
+        self.pages_asked.append((referrer_id, limit, offset))
         referrals = sorted(
             (user for user in self._database.users.values() if user.referrer_id == referrer_id),
-            key=lambda user: user.created_at,
+            key=lambda user: (user.created_at, user.id),
             reverse=True,
         )
         page = [Referral(user.id, user.email, user.created_at) for user in referrals[offset : offset + limit]]
@@ -88,48 +167,76 @@ class FakeUserRepository(UserRepository, ReferralQueries):
 class FakeReferralCodeRepository(ReferralCodeRepository):
     def __init__(self, database: Database) -> None:
         self._database = database
+        self.calls: list[str] = []
+        # Code strings some other owner already holds (rows the test does not care to build).
         self.taken_codes: set[str] = set()
+        self.after_stored_active_of: Hook | None = None
+        self.after_live_by_owner_email: Hook | None = None
 
     async def add(self, code: ReferralCode) -> None:
+        self.calls.append("add")
+        # uq_referral_codes_code and the partial index uq_referral_codes_one_active_per_owner.
         if code.code in self.taken_codes or any(c.code == code.code for c in self._database.codes.values()):
             raise CodeCollision
-        if any(c.owner_id == code.owner_id and c.state is CodeState.ACTIVE for c in self._database.codes.values()):
+        if code.state is CodeState.ACTIVE and any(
+            c.owner_id == code.owner_id and c.state is CodeState.ACTIVE for c in self._database.codes.values()
+        ):
             raise ActiveCodeExists
         self._database.codes[code.id] = code
 
     async def stored_active_of(self, owner_id: UUID) -> ReferralCode | None:
-        return next(
+        self.calls.append("stored_active_of")
+        found = next(
             (c for c in self._database.codes.values() if c.owner_id == owner_id and c.state is CodeState.ACTIVE),
             None,
         )
+        await fire_once(self, "after_stored_active_of")
+        return found
 
     async def end(self, code_id: UUID, state: CodeState, at: datetime) -> None:
-        self._database.codes[code_id] = replace(self._database.codes[code_id], state=state)
+        self.calls.append("end")
+        code = self._database.codes.get(code_id)
+        # Like the real UPDATE ... WHERE state = 'active': an ended code stays as it ended.
+        if code is not None and code.state is CodeState.ACTIVE:
+            self._database.codes[code_id] = replace(code, state=state)
+            self._database.ended_at[code_id] = at
 
     async def live_by_code(self, code: str, now: datetime) -> ReferralCode | None:
+        self.calls.append("live_by_code")
         return next((c for c in self._database.codes.values() if c.code == code and c.is_active(now)), None)
 
     async def live_by_owner_email(self, email: str, now: datetime) -> LiveCode | None:
+        self.calls.append("live_by_owner_email")
         owner = next((u for u in self._database.users.values() if u.email == email), None)
-        if owner is None:
-            return None
-        code = next((c for c in self._database.codes.values() if c.owner_id == owner.id and c.is_active(now)), None)
+        code = (
+            None
+            if owner is None
+            else next((c for c in self._database.codes.values() if c.owner_id == owner.id and c.is_active(now)), None)
+        )
+        await fire_once(self, "after_live_by_owner_email")
         return None if code is None else LiveCode(code.code, code.expires_at)
+
+    def active_of(self, owner_id: UUID) -> list[ReferralCode]:
+        return [c for c in self._database.codes.values() if c.owner_id == owner_id and c.state is CodeState.ACTIVE]
 
 
 class FakeRefreshTokenRepository(RefreshTokenRepository):
     def __init__(self, database: Database) -> None:
         self._database = database
+        self.before_spend: Hook | None = None
 
     async def add(self, token: RefreshToken) -> None:
+        assert all(t.digest != token.digest for t in self._database.tokens.values()), "digests are unique"
         self._database.tokens[token.id] = token
 
     async def by_digest(self, digest: str) -> RefreshToken | None:
         return next((t for t in self._database.tokens.values() if t.digest == digest), None)
 
     async def spend(self, token_id: UUID, at: datetime) -> bool:
-        token = self._database.tokens[token_id]
-        if token.is_spent():
+        await fire_once(self, "before_spend")
+        token = self._database.tokens.get(token_id)
+        # The conditional UPDATE: only a token neither used nor revoked changes.
+        if token is None or token.is_spent():
             return False
         self._database.tokens[token_id] = replace(token, used_at=at)
         return True
@@ -139,10 +246,13 @@ class FakeRefreshTokenRepository(RefreshTokenRepository):
             if token.family_id == family_id and token.revoked_at is None:
                 self._database.tokens[token.id] = replace(token, revoked_at=at)
 
+    def family(self, family_id: UUID) -> list[RefreshToken]:
+        return [t for t in self._database.tokens.values() if t.family_id == family_id]
+
 
 class FakeClock(Clock):
-    def __init__(self) -> None:
-        self.current = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    def __init__(self, start: datetime = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)) -> None:
+        self.current = start
 
     def now(self) -> datetime:
         return self.current
@@ -152,54 +262,179 @@ class FakeClock(Clock):
 
 
 class FakePasswordHasher(PasswordHasher):
-    """Hashes are readable; calls are counted so tests can see what work was spent."""
+    """Readable hashes: ``"hashed:" + password``; a hash under another prefix is an outdated one.
+
+    ``verify`` accepts ``<any prefix>:<password>`` (an old hash still verifies) and records every call,
+    including the dummy check with no hash. ``needs_rehash`` is true for anything not made by ``hash``,
+    or for hashes listed in ``outdated``.
+    """
+
+    PREFIX = "hashed:"
 
     def __init__(self) -> None:
-        self.hashed = 0
+        self.hashed: list[str] = []
         self.verified: list[str | None] = []
         self.outdated: set[str] = set()
+        self.during_hash: Hook | None = None
 
     async def hash(self, password: str) -> str:
-        self.hashed += 1
-        return f"hashed:{password}"
+        self.hashed.append(password)
+        await fire_once(self, "during_hash")
+        return self.PREFIX + password
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         self.verified.append(password_hash)
-        return password_hash == f"hashed:{password}"
+        if password_hash is None:
+            return False
+        _, separator, stored = password_hash.partition(":")
+        return bool(separator) and stored == password
 
     def needs_rehash(self, password_hash: str) -> bool:
-        return password_hash in self.outdated
+        return not password_hash.startswith(self.PREFIX) or password_hash in self.outdated
 
 
 class FakeAccessTokens(AccessTokens):
+    EXPIRES_IN = 900
+
+    def __init__(self) -> None:
+        self.issued: list[tuple[UUID, datetime]] = []
+
     def issue(self, user_id: UUID, now: datetime) -> IssuedAccessToken:
-        return IssuedAccessToken(token=f"access:{user_id}:{now.isoformat()}", expires_in=900)
+        self.issued.append((user_id, now))
+        return IssuedAccessToken(token=f"access:{user_id}:{len(self.issued)}", expires_in=self.EXPIRES_IN)
 
     def verify(self, token: str) -> UUID:
         kind, _, rest = token.partition(":")
         if kind != "access":
             raise InvalidAccessToken
-        return UUID(rest.partition(":")[0])
+        try:
+            return UUID(rest.partition(":")[0])
+        except ValueError:
+            raise InvalidAccessToken from None
+
+
+class FakeDatabaseProbe(DatabaseProbe):
+    def __init__(self, reachable: bool = True) -> None:
+        self.reachable = reachable
+
+    async def is_reachable(self) -> bool:
+        return self.reachable
+
+
+@dataclass(frozen=True)
+class Put:
+    email: str
+    code: LiveCode
+    miss: CacheMiss
+    ttl_seconds: float
 
 
 class RecordingCodeCache(CodeCache):
-    """Wraps a real cache and records the calls the use cases make."""
+    """Wraps a real cache, records what the use cases ask of it, and journals invalidations."""
 
-    def __init__(self, inner: CodeCache) -> None:
+    def __init__(self, inner: CodeCache, journal: list[str]) -> None:
         self.inner = inner
-        self.calls: list[tuple[str, str]] = []
+        self.journal = journal
+        self.gets: list[str] = []
+        self.puts: list[Put] = []
+        self.invalidated: list[str] = []
+        self.healthy = True
 
     async def get(self, email: str) -> LiveCode | CacheMiss:
-        self.calls.append(("get", email))
+        self.gets.append(email)
         return await self.inner.get(email)
 
     async def put(self, email: str, code: LiveCode, miss: CacheMiss, ttl_seconds: float) -> None:
-        self.calls.append(("put", email))
+        self.puts.append(Put(email, code, miss, ttl_seconds))
         await self.inner.put(email, code, miss, ttl_seconds)
 
     async def invalidate(self, email: str) -> None:
-        self.calls.append(("invalidate", email))
+        self.invalidated.append(email)
+        self.journal.append(f"invalidate {email}")
         await self.inner.invalidate(email)
 
     async def is_healthy(self) -> bool:
-        return await self.inner.is_healthy()
+        return self.healthy and await self.inner.is_healthy()
+
+
+class FakeEmailVerifier(EmailVerifier):
+    """Answers a set verdict, or fails, or dawdles; remembers what it was asked."""
+
+    def __init__(self) -> None:
+        self.verdict = EmailVerdict.VALID
+        self.failure: Exception | None = None
+        self.delay = 0.0
+        self.asked: list[str] = []
+
+    async def verify(self, email: str) -> EmailVerdict:
+        self.asked.append(email)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.failure is not None:
+            raise self.failure
+        return self.verdict
+
+
+class FakeProfileEnricher(ProfileEnricher):
+    source = "fake"
+
+    def __init__(self) -> None:
+        self.profile: Profile | None = None
+        self.failure: Exception | None = None
+
+    async def enrich(self, email: str) -> Profile | None:
+        if self.failure is not None:
+            raise self.failure
+        return self.profile
+
+
+@dataclass
+class World:
+    """Every port the use cases need, faked, over one shared in-memory database."""
+
+    database: Database
+    users: FakeUserRepository
+    codes: FakeReferralCodeRepository
+    tokens: FakeRefreshTokenRepository
+    transaction: FakeTransactionManager
+    clock: FakeClock
+    hasher: FakePasswordHasher
+    access_tokens: FakeAccessTokens
+    cache: RecordingCodeCache
+    code_policy: CodePolicy
+    session_policy: SessionPolicy
+    sessions: SessionTokens
+    email_verifier: FakeEmailVerifier
+    email_policy: EmailPolicy
+    email_gate: EmailGate
+
+
+def make_world(
+    code_policy: CodePolicy | None = None,
+    session_policy: SessionPolicy | None = None,
+    email_policy: EmailPolicy | None = None,
+    cache: CodeCache | None = None,
+) -> World:
+    database = Database()
+    tokens = FakeRefreshTokenRepository(database)
+    access_tokens = FakeAccessTokens()
+    session_policy = session_policy or SessionPolicy()
+    email_verifier = FakeEmailVerifier()
+    email_policy = email_policy or EmailPolicy()
+    return World(
+        database=database,
+        users=FakeUserRepository(database),
+        codes=FakeReferralCodeRepository(database),
+        tokens=tokens,
+        transaction=FakeTransactionManager(database),
+        clock=FakeClock(),
+        hasher=FakePasswordHasher(),
+        access_tokens=access_tokens,
+        cache=RecordingCodeCache(cache or InMemoryCodeCache(), database.journal),
+        code_policy=code_policy or CodePolicy(),
+        session_policy=session_policy,
+        sessions=SessionTokens(access_tokens=access_tokens, refresh_tokens=tokens, policy=session_policy),
+        email_verifier=email_verifier,
+        email_policy=email_policy,
+        email_gate=EmailGate(verifier=email_verifier, policy=email_policy),
+    )

@@ -42,20 +42,24 @@ async def test_rejected_verdicts_refuse_with_a_reason(verdict: EmailVerdict) -> 
     "verdict", [EmailVerdict.VALID, EmailVerdict.ACCEPT_ALL, EmailVerdict.WEBMAIL, EmailVerdict.UNKNOWN]
 )
 async def test_other_verdicts_pass(verdict: EmailVerdict) -> None:
-    await EmailGate(Verifier(verdict), EmailPolicy()).check("ada@example.com")
+    assert await EmailGate(Verifier(verdict), EmailPolicy()).check("ada@example.com") == verdict
 
 
 async def test_the_rejected_set_is_the_policys() -> None:
     policy = EmailPolicy(rejected=frozenset({EmailVerdict.WEBMAIL}))
 
-    await EmailGate(Verifier(EmailVerdict.DISPOSABLE), policy).check("ada@example.com")
+    assert (
+        await EmailGate(Verifier(EmailVerdict.DISPOSABLE), policy).check("ada@example.com") == EmailVerdict.DISPOSABLE
+    )
     with pytest.raises(UndeliverableEmail):
         await EmailGate(Verifier(EmailVerdict.WEBMAIL), policy).check("ada@example.com")
 
 
 @pytest.mark.parametrize("verifier", [Verifier(failure=ProviderUnavailable("down")), Verifier(delay=1.0)])
 async def test_an_unavailable_verifier_fails_open_by_default(verifier: Verifier) -> None:
-    await EmailGate(verifier, EmailPolicy(budget=timedelta(milliseconds=50))).check("ada@example.com")
+    gate = EmailGate(verifier, EmailPolicy(budget=timedelta(milliseconds=50)))
+
+    assert await gate.check("ada@example.com") is None
 
 
 @pytest.mark.parametrize("verifier", [Verifier(failure=ProviderUnavailable("down")), Verifier(delay=1.0)])
@@ -70,8 +74,9 @@ async def test_the_budget_bounds_the_wait() -> None:
     loop = asyncio.get_running_loop()
     started = loop.time()
 
-    await EmailGate(Verifier(delay=5.0), EmailPolicy(budget=timedelta(milliseconds=100))).check("ada@example.com")
+    verdict = await EmailGate(Verifier(delay=5.0), EmailPolicy(budget=timedelta(milliseconds=100))).check("a@b.cd")
 
+    assert verdict is None
     assert loop.time() - started < 1.0
 
 

@@ -9,7 +9,8 @@ from referrals.domain.refresh_token import refresh_digest
 class LogOut:
     """End the session a refresh token belongs to.
 
-    Idempotent, like OAuth token revocation (RFC 7009): an unknown, spent or foreign token is simply
+    The session is the token's whole rotation chain, so any of its tokens, even an already rotated one,
+    ends it. Idempotent, like OAuth token revocation (RFC 7009): an unknown or foreign token is simply
     ignored, so the answer reveals nothing about tokens that are not the caller's.
     """
 

@@ -25,7 +25,8 @@ class RefreshSession:
         # The revocation of a replayed chain must commit, so the refusal is raised after the block.
         async with self.transaction.write():
             token = await self.refresh_tokens.by_digest(refresh_digest(refresh_secret))
-            if token is not None and not token.is_expired(now):
+            # A replay is checked before expiry: an old, expired token that resurfaces still proves the leak.
+            if token is not None and (token.is_spent() or not token.is_expired(now)):
                 if token.is_spent() or not await self.refresh_tokens.spend(token.id, now):
                     await self.refresh_tokens.revoke_family(token.family_id, now)
                 else:
