@@ -39,7 +39,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_format: Literal["json", "text"] | None = None
     access_log: bool = True
     max_code_lifetime_days: Annotated[int, Meta(ge=1, le=36500)] = 365
-    code_cache_ttl: Seconds = 300
+    # 0 turns the code cache off: every lookup reads the database.
+    code_cache_ttl: Annotated[int, Meta(ge=0)] = 300
     code_cache_max_entries: Annotated[int, Meta(ge=1)] = 100_000
     max_request_body_bytes: Annotated[int, Meta(ge=1024)] = 1024 * 1024
     argon2_time_cost: Annotated[int, Meta(ge=1)] = 2

@@ -2,9 +2,10 @@ from datetime import timedelta
 
 import pytest
 
+from referrals.application.policies import CodePolicy
 from referrals.application.ports import CacheMiss, LiveCode
 from referrals.domain.errors import NoActiveCode
-from tests.unit.application.fakes import World
+from tests.unit.application.fakes import World, make_world
 from tests.unit.application.steps import delete_referral_code, find_active_code, registered, with_code
 
 LOOKUP = "live_by_owner_email"
@@ -146,3 +147,14 @@ async def test_a_fill_that_raced_a_delete_is_not_kept(world: World) -> None:
     assert isinstance(await world.cache.inner.get("ada@example.com"), CacheMiss)  # ... but the fill was dropped
     with pytest.raises(NoActiveCode):
         await find_active_code(world)("ada@example.com")
+
+
+async def test_a_zero_cache_ttl_keeps_every_lookup_on_the_database() -> None:
+    world = make_world(code_policy=CodePolicy(cache_ttl=timedelta(0)))
+    owner = await registered(world)
+    code = await with_code(world, owner)
+
+    first = await find_active_code(world)("ada@example.com")
+
+    assert first.code == code.code
+    assert isinstance(await world.cache.inner.get("ada@example.com"), CacheMiss)
