@@ -12,7 +12,7 @@ TEST_VALKEY_URL ?= redis://127.0.0.1:6379/0
 export TEST_POSTGRES_URL TEST_VALKEY_URL
 COMPOSE ?= docker compose
 
-.PHONY: run test lint fmt migrate bootstrap clean up down
+.PHONY: run test lint fmt migrate bootstrap clean up down bench
 
 run: bootstrap migrate ## apply migrations, then serve on HOST:PORT
 	exec $(BIN)/python -m referrals
@@ -21,14 +21,17 @@ test: bootstrap ## the whole suite; PostgreSQL tests skip, saying why, when the 
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: bootstrap ## ruff, mypy --strict, import contracts, migration drift
-	$(BIN)/ruff check src tests migrations
-	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/ruff check src tests migrations bench
+	$(BIN)/ruff format --check src tests migrations bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+bench: bootstrap ## load benchmark (wrk): SQLite and PostgreSQL + Valkey, 1 worker and one per core; BENCH_ARGS to narrow
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 fmt: bootstrap
-	$(BIN)/ruff format src tests migrations
-	$(BIN)/ruff check --fix src tests migrations
+	$(BIN)/ruff format src tests migrations bench
+	$(BIN)/ruff check --fix src tests migrations bench
 
 migrate: bootstrap ## bring the database named by DATABASE_URL to the latest schema
 	$(BIN)/alembic upgrade head

@@ -1,0 +1,498 @@
+"""`make bench`: start the service as production runs it, seed it, load it with wrk, print the figures.
+
+Every ratio is against S0 (GET /health) measured in the same run, on the same server and workers;
+a bare Litestar endpoint served the same way and argon2's own hash rate give the orientation figures.
+Nothing here asserts a time: the run fails only when a scenario gets non-2xx answers.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+from argon2 import PasswordHasher
+from sqlalchemy import insert
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from referrals.adapters.persistence.tables import referral_codes, users
+from referrals.bootstrap.config import Settings
+from referrals.domain.codes import generate_code
+
+ROOT = Path(__file__).resolve().parent.parent
+LUA = ROOT / "bench" / "lua"
+RESULTS = ROOT / "bench" / "results"
+PYTHON = sys.executable
+PASSWORD = "bench-password-123"  # noqa: S105 - the seeded users' known password
+JWT_SECRET = secrets.token_urlsafe(48)
+SCENARIOS = ["S0", "S1", "S2", "S3", "S4", "S5", "MIX"]
+
+
+@dataclass
+class Figures:
+    scenario: str
+    rps: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    non_2xx: int
+    requests: int
+    ratio_to_s0: float | None = None
+
+
+@dataclass
+class Configuration:
+    backend: str
+    workers: int
+    figures: list[Figures] = field(default_factory=list)
+    bare_litestar_rps: float | None = None
+    rss_mb_per_worker: list[float] = field(default_factory=list)
+
+
+def main() -> int:
+    args = parse_arguments()
+    require_wrk()
+    started = time.monotonic()
+    report: dict[str, object] = {
+        "machine": machine(),
+        "server": "granian (python -m referrals)",
+        "settings": vars(args),
+    }
+    report["argon2_hashes_per_second"] = argon2_rate(seconds=3)
+    configurations = []
+    for backend in args.backends:
+        for workers in args.workers:
+            configuration = run_configuration(args, backend, workers)
+            configurations.append(configuration)
+            print_table(configuration, float(report["argon2_hashes_per_second"]))  # type: ignore[arg-type]
+    report["configurations"] = [asdict(configuration) for configuration in configurations]
+    report["total_seconds"] = round(time.monotonic() - started, 1)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwritten bench/results/latest.json; the whole run took {report['total_seconds']} s")
+    failed = [
+        (configuration.backend, configuration.workers, figures.scenario)
+        for configuration in configurations
+        for figures in configuration.figures
+        if figures.non_2xx
+    ]
+    if failed:
+        print(f"FAILED: non-2xx answers in {failed}")
+        return 1
+    return 0
+
+
+def parse_arguments() -> argparse.Namespace:
+    cores = os.cpu_count() or 1
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backends", default="sqlite,postgres", type=lambda value: value.split(","))
+    parser.add_argument(
+        "--workers", default=f"1,{cores}", type=lambda value: sorted({int(v) for v in value.split(",")})
+    )
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS), type=lambda value: value.split(","))
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
+    )
+    parser.add_argument(
+        "--valkey-url",
+        default=os.environ.get("BENCH_VALKEY_URL", "redis://127.0.0.1:6379/0"),
+        help="used with postgres; '' for none",
+    )
+    return parser.parse_args()
+
+
+def require_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, stdout=subprocess.DEVNULL)
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: install it with `apt-get install wrk` (Debian/Ubuntu)")
+
+
+def machine() -> dict[str, object]:
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "?",
+    )
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def argon2_rate(seconds: float) -> float:
+    """Hashes per second with the service's parameters, on as many threads as the service uses."""
+    defaults = Settings()
+    hasher = PasswordHasher(
+        time_cost=defaults.argon2_time_cost,
+        memory_cost=defaults.argon2_memory_kib,
+        parallelism=defaults.argon2_parallelism,
+    )
+    threads = os.cpu_count() or 1
+    deadline = time.monotonic() + seconds
+
+    def hash_until_deadline() -> int:
+        count = 0
+        while time.monotonic() < deadline:
+            hasher.hash(PASSWORD)
+            count += 1
+        return count
+
+    with ThreadPoolExecutor(threads) as pool:
+        total = sum(pool.map(lambda _: hash_until_deadline(), range(threads)))
+    return round(total / seconds, 1)
+
+
+def run_configuration(args: argparse.Namespace, backend: str, workers: int) -> Configuration:
+    configuration = Configuration(backend, workers)
+    print(f"\n== {backend}, {workers} worker(s): preparing", flush=True)
+    with database(args, backend) as (database_url, work):
+        environment = {"DATABASE_URL": database_url}
+        if backend == "postgres" and args.valkey_url:
+            environment |= {"VALKEY_URL": args.valkey_url, "VALKEY_NAMESPACE": f"bench-{uuid.uuid4().hex[:8]}"}
+        subprocess.run(
+            [PYTHON, "-m", "alembic", "upgrade", "head"],
+            cwd=ROOT,
+            env={**os.environ, **environment},
+            check=True,
+            capture_output=True,
+        )
+        files = asyncio.run(seed(database_url, args.users, work))
+        wanted = set(args.scenarios)
+        with service(environment, workers) as (url, pid):
+            files["tokens"] = log_in_some(url, files["emails"], work)
+            if "S0" in wanted:
+                configuration.figures.append(
+                    load(args, url, "S0", "get_paths.lua", {"BENCH_PATHS": single_path(work, "/health")})
+                )
+            if "S1" in wanted:
+                load(args, url, "warm-up", "get_paths.lua", {"BENCH_PATHS": files["warm"]}, duration=3)
+                configuration.figures.append(load(args, url, "S1", "get_paths.lua", {"BENCH_PATHS": files["warm"]}))
+            if "S3" in wanted:
+                configuration.figures.append(
+                    load(
+                        args,
+                        url,
+                        "S3",
+                        "get_paths.lua",
+                        {"BENCH_PATHS": single_path(work, "/users/me"), "BENCH_TOKENS": files["tokens"]},
+                    )
+                )
+            if "S4" in wanted:
+                configuration.figures.append(load(args, url, "S4", "login.lua", {"BENCH_EMAILS": files["emails"]}))
+            if "S5" in wanted:
+                configuration.figures.append(
+                    load(args, url, "S5", "register_with_referral.lua", {"BENCH_CODES": files["codes"]})
+                )
+            if "MIX" in wanted:
+                mix = {
+                    "BENCH_WARM": files["warm"],
+                    "BENCH_COLD": files["cold"],
+                    "BENCH_TOKENS": files["tokens"],
+                    "BENCH_EMAILS": files["emails"],
+                }
+                configuration.figures.append(load(args, url, "MIX", "mix.lua", mix))
+                configuration.rss_mb_per_worker = worker_rss_mb(pid)
+        if "S2" in wanted:
+            # The database path: the same lookups with the code cache turned off.
+            with service({**environment, "CODE_CACHE_TTL": "0"}, workers) as (url, _):
+                configuration.figures.append(load(args, url, "S2", "get_paths.lua", {"BENCH_PATHS": files["cold"]}))
+    with bare_litestar(workers) as url:
+        configuration.bare_litestar_rps = load(
+            args, url, "bare", "get_paths.lua", {"BENCH_PATHS": single_path(work_dir(), "/health")}
+        ).rps
+    baseline = next((figures.rps for figures in configuration.figures if figures.scenario == "S0"), None)
+    for figures in configuration.figures:
+        figures.ratio_to_s0 = round(figures.rps / baseline, 3) if baseline else None
+    return configuration
+
+
+_work_dir = Path(tempfile.mkdtemp(prefix="referrals-bench-"))
+
+
+def work_dir() -> Path:
+    return _work_dir
+
+
+@contextmanager
+def database(args: argparse.Namespace, backend: str) -> Iterator[tuple[str, Path]]:
+    work = Path(tempfile.mkdtemp(prefix=f"referrals-bench-{backend}-"))
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{work / 'bench.sqlite3'}", work
+        shutil.rmtree(work, ignore_errors=True)
+        return
+    name = f"referrals_bench_{uuid.uuid4().hex[:8]}"
+    admin = make_url(args.postgres_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    asyncio.run(_postgres(admin, f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(args.postgres_url).set(database=name).render_as_string(hide_password=False), work
+    finally:
+        asyncio.run(_postgres(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        shutil.rmtree(work, ignore_errors=True)
+
+
+async def _postgres(dsn: str, statement: str) -> None:
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def seed(database_url: str, count: int, work: Path) -> dict[str, str]:
+    """Referrers with live codes, a tenth of them with 1-20 referrals, all sharing one real argon2 hash."""
+    defaults = Settings()
+    password_hash = PasswordHasher(
+        time_cost=defaults.argon2_time_cost,
+        memory_cost=defaults.argon2_memory_kib,
+        parallelism=defaults.argon2_parallelism,
+    ).hash(PASSWORD)
+    now = datetime.now(UTC)
+    referrers = [
+        {
+            "id": uuid.uuid4(),
+            "email": f"referrer{n}@bench.example.com",
+            "password_hash": password_hash,
+            "created_at": now,
+        }
+        for n in range(count)
+    ]
+    codes = [
+        {
+            "id": uuid.uuid4(),
+            "owner_id": user["id"],
+            "code": generate_code(),
+            "state": "active",
+            "created_at": now,
+            "expires_at": now + timedelta(days=300),
+        }
+        for user in referrers
+    ]
+    referrals = [
+        {
+            "id": uuid.uuid4(),
+            "email": f"referral{n}-{k}@bench.example.com",
+            "password_hash": password_hash,
+            "created_at": now,
+            "referrer_id": referrers[n]["id"],
+            "referred_with_code_id": codes[n]["id"],
+        }
+        for n in range(0, count, 10)
+        for k in range(1 + n % 20)
+    ]
+    engine = create_async_engine(database_url)
+    async with engine.begin() as connection:
+        for table, rows in ((users, referrers), (referral_codes, codes), (users, referrals)):
+            for start in range(0, len(rows), 2000):
+                await connection.execute(insert(table), rows[start : start + 2000])
+    await engine.dispose()
+    print(f"   seeded {len(referrers)} referrers with codes and {len(referrals)} referrals", flush=True)
+    emails = [str(user["email"]) for user in referrers]
+    half = len(emails) // 2
+    return {
+        "emails": write_lines(work / "emails.txt", emails),
+        "codes": write_lines(work / "codes.txt", [str(code["code"]) for code in codes]),
+        "warm": write_lines(work / "warm.txt", [f"/referral-code/{email}" for email in emails[:half]]),
+        "cold": write_lines(work / "cold.txt", [f"/referral-code/{email}" for email in emails[half:]]),
+    }
+
+
+def write_lines(path: Path, lines: list[str]) -> str:
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def single_path(work: Path, path: str) -> str:
+    return write_lines(work / f"path-{abs(hash(path))}.txt", [path])
+
+
+def log_in_some(url: str, emails_file: str, work: Path, count: int = 50) -> str:
+    emails = Path(emails_file).read_text().split()[:count]
+    tokens = []
+    with httpx.Client(base_url=url, timeout=30) as client:
+        for email in emails:
+            response = client.post("/auth/login", data={"username": email, "password": PASSWORD})
+            response.raise_for_status()
+            tokens.append(response.json()["access_token"])
+    return write_lines(work / "tokens.txt", tokens)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def service(environment: dict[str, str], workers: int) -> Iterator[tuple[str, int]]:
+    port = free_port()
+    env = {
+        **os.environ,
+        **environment,
+        "APP_ENV": "production",
+        "JWT_SECRET": JWT_SECRET,
+        "WORKERS": str(workers),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "ACCESS_LOG": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    with serving([PYTHON, "-m", "referrals"], env, port) as pid:
+        yield f"http://127.0.0.1:{port}", pid
+
+
+@contextmanager
+def bare_litestar(workers: int) -> Iterator[str]:
+    port = free_port()
+    command = [
+        PYTHON,
+        "-m",
+        "granian",
+        "--interface",
+        "asgi",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "bare_app:app",
+    ]
+    with serving(command, {**os.environ, "PYTHONPATH": str(ROOT / "bench")}, port):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str], port: int) -> Iterator[int]:
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    (RESULTS).mkdir(exist_ok=True)
+    (RESULTS / "server.pid").write_text(f"{process.pid}\n")
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                sys.exit(f"the server exited early: {process.stderr.read().decode() if process.stderr else ''}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).is_success:
+                    break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield process.pid
+    finally:
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        (RESULTS / "server.pid").unlink(missing_ok=True)
+
+
+def load(
+    args: argparse.Namespace,
+    url: str,
+    scenario: str,
+    script: str,
+    environment: dict[str, str],
+    duration: int | None = None,
+) -> Figures:
+    seconds = duration or args.duration
+    command = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "-s",
+        str(LUA / script),
+        url,
+    ]
+    env = {**os.environ, **environment, "BENCH_LUA": str(LUA), "BENCH_PASSWORD": PASSWORD}
+    finished = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    match = re.search(r"BENCH-JSON (\{.*\})", finished.stdout)
+    if finished.returncode != 0 or match is None:
+        sys.exit(f"wrk failed on {scenario} (exit {finished.returncode}):\n{finished.stdout}\n{finished.stderr}")
+    raw = json.loads(match[1])
+    figures = Figures(
+        scenario=scenario,
+        rps=round(raw["requests"] / (raw["duration_us"] / 1e6), 1),
+        p50_ms=raw["p50_us"] / 1000,
+        p90_ms=raw["p90_us"] / 1000,
+        p99_ms=raw["p99_us"] / 1000,
+        non_2xx=raw["non_2xx"] + raw["socket_errors"],
+        requests=raw["requests"],
+    )
+    latency = f"p50 {figures.p50_ms:.2f} ms  p99 {figures.p99_ms:.2f} ms"
+    print(f"   {scenario:<8} {figures.rps:>10,.0f} rps  {latency}  non-2xx {figures.non_2xx}", flush=True)
+    return figures
+
+
+def worker_rss_mb(parent: int) -> list[float]:
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(parent) and "VmRSS" in fields:
+            sizes.append(round(int(fields["VmRSS"].split()[0]) / 1024, 1))
+    return sorted(sizes)
+
+
+def print_table(configuration: Configuration, argon2_per_second: float) -> None:
+    print(f"\n{configuration.backend}, {configuration.workers} worker(s)")
+    print(f"{'scenario':<8} {'rps':>10} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'× S0':>7}")
+    for figures in configuration.figures:
+        ratio = "" if figures.ratio_to_s0 is None else f"{figures.ratio_to_s0:.3f}"
+        latencies = f"{figures.p50_ms:>8.2f} {figures.p90_ms:>8.2f} {figures.p99_ms:>8.2f}"
+        print(f"{figures.scenario:<8} {figures.rps:>10,.0f} {latencies} {figures.non_2xx:>8} {ratio:>7}")
+    s0 = next((f.rps for f in configuration.figures if f.scenario == "S0"), None)
+    if configuration.bare_litestar_rps and s0:
+        bare = configuration.bare_litestar_rps
+        print(f"S0 / bare Litestar hello: {s0 / bare:.3f} ({bare:,.0f} rps bare)")
+    for name in ("S4", "S5"):
+        rate = next((f.rps for f in configuration.figures if f.scenario == name), None)
+        if rate:
+            print(
+                f"{name} / argon2 hash rate: {rate / argon2_per_second:.3f} (argon2 alone: {argon2_per_second:,.1f}/s)"
+            )
+    if configuration.rss_mb_per_worker:
+        print(f"RSS per worker after MIX: {configuration.rss_mb_per_worker} MB")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
