@@ -161,6 +161,14 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
+NO_RATE_LIMITS: dict[str, object] = {
+    "rate_limit_login_failures_per_account": 0,
+    "rate_limit_login_failures_per_client": 0,
+    "rate_limit_lookups_per_client": 0,
+    "rate_limit_registrations_per_client": 0,
+}
+
+
 def make_settings(database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "app_env": "test",
@@ -171,6 +179,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "argon2_memory_kib": 64,
         "argon2_parallelism": 1,
         "hashing_threads": 2,
+        # Each test sends many requests from one address; the rate-limit tests turn the budgets back on.
+        **NO_RATE_LIMITS,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

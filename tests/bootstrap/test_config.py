@@ -15,6 +15,26 @@ def test_defaults_need_no_configuration() -> None:
     assert (settings.host, settings.port, settings.access_token_ttl) == ("127.0.0.1", 8000, 900)
 
 
+def test_rate_limits_default_to_the_documented_budgets_and_trust_no_proxy() -> None:
+    settings = Settings()
+
+    assert (settings.rate_limit_login_failures_per_account, settings.rate_limit_login_account_window) == (10, 300)
+    assert settings.rate_limit_login_failures_per_client == 30
+    assert settings.rate_limit_lookups_per_client == 120
+    assert settings.rate_limit_registrations_per_client == 30
+    assert settings.trusted_proxy_networks == ()
+
+
+def test_trusted_proxies_read_addresses_and_networks() -> None:
+    settings = load_settings({"TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1 ,2001:db8::/32"}, env_file=None)
+
+    assert [str(network) for network in settings.trusted_proxy_networks] == [
+        "10.0.0.0/8",
+        "192.0.2.1/32",
+        "2001:db8::/32",
+    ]
+
+
 def test_values_are_converted_from_their_text() -> None:
     settings = load_settings({"PORT": "9000", "ACCESS_TOKEN_TTL": "60", "DB_POOL_TIMEOUT": "1.5"}, env_file=None)
 
@@ -43,6 +63,9 @@ def test_unrelated_and_empty_variables_are_ignored() -> None:
         ({"WORKERS": "0"}, "WORKERS"),
         ({"WORKERS": "2"}, "JWT_SECRET"),
         ({"SHUTDOWN_TIMEOUT": "0"}, "SHUTDOWN_TIMEOUT"),
+        ({"TRUSTED_PROXIES": "10.0.0.0/8, proxy.internal"}, "TRUSTED_PROXIES"),
+        ({"RATE_LIMIT_LOOKUPS_PER_CLIENT": "-1"}, "RATE_LIMIT_LOOKUPS_PER_CLIENT"),
+        ({"RATE_LIMIT_LOGIN_ACCOUNT_WINDOW": "0"}, "RATE_LIMIT_LOGIN_ACCOUNT_WINDOW"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_the_variable(environ: dict[str, str], named: str) -> None:

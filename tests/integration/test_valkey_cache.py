@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from valkey.asyncio import BlockingConnectionPool, Valkey
 
-from referrals.adapters.cache.outage import OutageGate
 from referrals.adapters.cache.valkey import FORMAT_VERSION, UNFILLABLE, ValkeyCodeCache
+from referrals.adapters.outage import OutageGate
 from referrals.application.ports import CacheMiss, LiveCode
 from referrals.bootstrap.app import create_app
 from tests.api.conftest import Api, clock_provider, serving
@@ -45,7 +45,9 @@ def namespace() -> str:
 
 @pytest.fixture
 def cache(raw: Valkey, namespace: str) -> ValkeyCodeCache:
-    return ValkeyCodeCache(raw, OutageGate("test cache", 1.0, logging.getLogger("test")), namespace=namespace)
+    return ValkeyCodeCache(
+        raw, OutageGate("test cache", 1.0, logging.getLogger("test"), "reading the database"), namespace=namespace
+    )
 
 
 async def test_a_miss_then_a_fill_then_a_hit(cache: ValkeyCodeCache) -> None:
@@ -114,7 +116,9 @@ async def test_a_garbage_generation_makes_the_miss_unfillable(
 
 
 async def test_namespaces_do_not_see_each_other(raw: Valkey, cache: ValkeyCodeCache) -> None:
-    other = ValkeyCodeCache(raw, OutageGate("other", 1.0, logging.getLogger("test")), namespace="someone-else")
+    other = ValkeyCodeCache(
+        raw, OutageGate("other", 1.0, logging.getLogger("test"), "reading the database"), namespace="someone-else"
+    )
     await cache.put("ada@example.com", LIVE, await cache.get("ada@example.com"), 60)  # type: ignore[arg-type]
 
     assert isinstance(await other.get("ada@example.com"), CacheMiss)
@@ -171,7 +175,9 @@ def throwaway_valkey(tmp_path: Path) -> Iterator[ThrowawayValkey]:
 
 async def test_an_unreachable_server_costs_little_and_warns_once(caplog: pytest.LogCaptureFixture) -> None:
     client = client_for(f"redis://127.0.0.1:{free_port()}/0")
-    cache = ValkeyCodeCache(client, OutageGate("test cache", 60.0, logging.getLogger("test.outage")))
+    cache = ValkeyCodeCache(
+        client, OutageGate("test cache", 60.0, logging.getLogger("test.outage"), "serving from the database")
+    )
     caplog.set_level(logging.WARNING, logger="test.outage")
 
     started = time.perf_counter()

@@ -1,6 +1,7 @@
 """Exceptions to problem documents: one table, one place."""
 
 import logging
+import math
 import re
 from http import HTTPStatus
 from typing import Any
@@ -19,6 +20,7 @@ from referrals.application.errors import (
     InvalidCredentials,
     InvalidRefreshToken,
     NotReferrer,
+    TooManyAttempts,
 )
 from referrals.domain.errors import (
     ActiveCodeExists,
@@ -54,6 +56,7 @@ STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {
     CodeCollision: HTTPStatus.SERVICE_UNAVAILABLE,
     EmailVerificationUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
     UndeliverableEmail: HTTPStatus.UNPROCESSABLE_ENTITY,
+    TooManyAttempts: HTTPStatus.TOO_MANY_REQUESTS,
 }
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="referrals"'}
 
@@ -72,6 +75,9 @@ def on_domain_error(request: AnyRequest, error: DomainError) -> Response[object]
     headers = BEARER_CHALLENGE if status == HTTPStatus.UNAUTHORIZED else None
     if status == HTTPStatus.SERVICE_UNAVAILABLE:
         headers = {"Retry-After": RETRY_UNAVAILABLE_AFTER_SECONDS}
+    if isinstance(error, TooManyAttempts):
+        # Whole seconds (RFC 9110), rounded up so that a client waiting exactly this long succeeds.
+        headers = {"Retry-After": str(max(1, math.ceil(error.retry_after)))}
     return problem_response(request, status, detail=error.message, code=error.code, headers=headers)
 
 

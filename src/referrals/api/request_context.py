@@ -58,6 +58,9 @@ async def stamp_response(message: Message, scope: Scope) -> None:
             headers.add(name, value)
         is_docs = scope["path"] == DOCS_PATH or scope["path"].startswith(f"{DOCS_PATH}/")
         headers.add("Content-Security-Policy", DOCS_CONTENT_SECURITY_POLICY if is_docs else API_CONTENT_SECURITY_POLICY)
+        if not is_docs and "cache-control" not in headers:
+            # API answers are personal or change at once (a deleted code must vanish): no cache may keep them.
+            headers.add("Cache-Control", "no-store")
     elif (
         message["type"] == "http.response.body"
         and not message.get("more_body", False)

@@ -39,3 +39,14 @@ class CodeCollision(DomainError):
     """A freshly generated code is already taken; the use case retries with another."""
 
     code = "code-collision"
+
+
+class TooManyAttempts(DomainError):
+    """A budget of attempts is spent; ``retry_after`` says when the next one is free."""
+
+    code = "too-many-attempts"
+    default_message = "Too many attempts; wait before trying again."
+
+    def __init__(self, message: str | None = None, *, retry_after: float = 0.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

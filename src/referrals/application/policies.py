@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from referrals.application.ports import EmailVerdict
+from referrals.application.ports import EmailVerdict, Rate
 from referrals.domain.referral_code import DEFAULT_MAX_CODE_LIFETIME
 
 
@@ -28,3 +28,17 @@ class EmailPolicy:
     fail_closed: bool = False
     # The whole verification, retries included, so that registration latency stays predictable.
     budget: timedelta = timedelta(seconds=2)
+
+
+TEN_FAILURES_IN_FIVE_MINUTES = Rate(limit=10, period_seconds=300)
+THIRTY_FAILURES_A_MINUTE = Rate(limit=30, period_seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class LoginThrottlePolicy:
+    """Budgets of failed logins. Successful ones give their attempt back."""
+
+    # Keyed by account and client together: an attacker guessing a password spends the budget of their own
+    # address, never the account owner's, so nobody can lock a victim out.
+    per_account: Rate = TEN_FAILURES_IN_FIVE_MINUTES
+    per_client: Rate = THIRTY_FAILURES_A_MINUTE

@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import Mapping
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -64,6 +65,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     valkey_timeout: Annotated[float, Meta(gt=0)] = 0.25
     valkey_pool_size: Annotated[int, Meta(ge=1)] = 64
     valkey_retry_after: Annotated[float, Meta(ge=0)] = 1.0
+    # Attempt budgets; 0 turns one off. Shared through Valkey when VALKEY_URL is set.
+    rate_limit_login_failures_per_account: Annotated[int, Meta(ge=0)] = 10
+    rate_limit_login_account_window: Seconds = 300
+    rate_limit_login_failures_per_client: Annotated[int, Meta(ge=0)] = 30
+    rate_limit_lookups_per_client: Annotated[int, Meta(ge=0)] = 120
+    rate_limit_registrations_per_client: Annotated[int, Meta(ge=0)] = 30
+    # Comma-separated addresses or networks whose X-Forwarded-For is believed; nobody's by default.
+    trusted_proxies: str = ""
 
     @property
     def effective_log_format(self) -> Literal["json", "text"]:
@@ -75,7 +84,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def rejected_verdicts(self) -> frozenset[str]:
         return frozenset(item.strip() for item in self.email_verification_reject.split(",") if item.strip())
 
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(ip_network(item.strip(), strict=False) for item in self.trusted_proxies.split(",") if item.strip())
+
     def __post_init__(self) -> None:
+        try:
+            self.trusted_proxy_networks  # noqa: B018 - parsed here so that a typo stops the start, not a request
+        except ValueError as error:
+            msg = f"TRUSTED_PROXIES: {error}"
+            raise SettingsError(msg) from None
         unknown = self.rejected_verdicts - KNOWN_VERDICTS
         if unknown:
             msg = f"EMAIL_VERIFICATION_REJECT names unknown verdicts {sorted(unknown)}; known: {sorted(KNOWN_VERDICTS)}"

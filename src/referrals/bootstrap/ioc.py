@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from valkey.asyncio import BlockingConnectionPool, Valkey
 
 from referrals.adapters.cache.in_memory import InMemoryCodeCache
-from referrals.adapters.cache.outage import OutageGate
 from referrals.adapters.cache.valkey import ValkeyCodeCache
 from referrals.adapters.clock import SystemClock
 from referrals.adapters.integrations.clearbit import ClearbitProfileEnricher
 from referrals.adapters.integrations.hunter import HunterEmailVerifier
 from referrals.adapters.integrations.null import NullEmailVerifier, NullProfileEnricher
+from referrals.adapters.outage import OutageGate
 from referrals.adapters.persistence.engine import create_engine
 from referrals.adapters.persistence.pool_metrics import pool_collector
 from referrals.adapters.persistence.probe import SqlaDatabaseProbe
@@ -26,10 +26,14 @@ from referrals.adapters.persistence.referral_codes import SqlaReferralCodeReposi
 from referrals.adapters.persistence.refresh_tokens import SqlaRefreshTokenRepository
 from referrals.adapters.persistence.transaction import SqlaTransactionManager
 from referrals.adapters.persistence.users import SqlaReferralQueries, SqlaUserRepository
+from referrals.adapters.rate_limits.in_memory import InMemoryRateLimiter
+from referrals.adapters.rate_limits.valkey import ValkeyRateLimiter
 from referrals.adapters.security.argon2 import Argon2Parameters, Argon2PasswordHasher
 from referrals.adapters.security.jwt import JwtAccessTokens
+from referrals.api.clients import ClientIdentity
+from referrals.api.rate_limits import Budget, ClientBudgets
 from referrals.application.email_verification import EmailGate
-from referrals.application.policies import CodePolicy, EmailPolicy, SessionPolicy
+from referrals.application.policies import CodePolicy, EmailPolicy, LoginThrottlePolicy, SessionPolicy
 from referrals.application.ports import (
     AccessTokens,
     Clock,
@@ -39,6 +43,8 @@ from referrals.application.ports import (
     EmailVerifier,
     PasswordHasher,
     ProfileEnricher,
+    Rate,
+    RateLimiter,
     ReferralCodeRepository,
     ReferralQueries,
     RefreshTokenRepository,
@@ -46,6 +52,7 @@ from referrals.application.ports import (
     UserRepository,
 )
 from referrals.application.sessions import SessionTokens
+from referrals.application.throttling import LoginThrottle, Throttle
 from referrals.application.use_cases.check_readiness import CheckReadiness
 from referrals.application.use_cases.create_referral_code import CreateReferralCode
 from referrals.application.use_cases.delete_referral_code import DeleteReferralCode
@@ -60,6 +67,7 @@ from referrals.application.use_cases.register_user import RegisterUser
 from referrals.bootstrap.config import Settings
 
 logger = logging.getLogger(__name__)
+MINUTE = 60
 
 
 class SettingsProvider(Provider):
@@ -151,6 +159,32 @@ class ClockProvider(Provider):
     clock = provide(SystemClock, provides=Clock, scope=Scope.APP)
 
 
+class RateLimitProvider(Provider):
+    """The attempt budgets, from settings; the limiter that keeps them comes with the cache's provider."""
+
+    throttle = provide(Throttle, scope=Scope.APP)
+    login_throttle = provide(LoginThrottle, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    def login_policy(self, settings: Settings) -> LoginThrottlePolicy:
+        return LoginThrottlePolicy(
+            per_account=Rate(settings.rate_limit_login_failures_per_account, settings.rate_limit_login_account_window),
+            per_client=Rate(settings.rate_limit_login_failures_per_client, MINUTE),
+        )
+
+    @provide(scope=Scope.APP)
+    def client_identity(self, settings: Settings) -> ClientIdentity:
+        return ClientIdentity(trusted_proxies=settings.trusted_proxy_networks)
+
+    @provide(scope=Scope.APP)
+    def client_budgets(self, throttle: Throttle, identity: ClientIdentity, settings: Settings) -> ClientBudgets:
+        rates = {
+            Budget.LOOKUPS: Rate(settings.rate_limit_lookups_per_client, MINUTE),
+            Budget.REGISTRATIONS: Rate(settings.rate_limit_registrations_per_client, MINUTE),
+        }
+        return ClientBudgets(throttle=throttle, identity=identity, rates=rates)
+
+
 class InProcessCacheProvider(Provider):
     """The embedded default: correct only while one process serves every request."""
 
@@ -158,9 +192,13 @@ class InProcessCacheProvider(Provider):
     def code_cache(self, settings: Settings) -> CodeCache:
         return InMemoryCodeCache(max_entries=settings.code_cache_max_entries)
 
+    @provide(scope=Scope.APP)
+    def rate_limiter(self, clock: Clock) -> RateLimiter:
+        return InMemoryRateLimiter(clock)
+
 
 class ValkeyCacheProvider(Provider):
-    """Shared by every process and replica, so a delete anywhere is seen everywhere."""
+    """Shared by every process and replica, so a delete anywhere is seen everywhere (and budgets are shared)."""
 
     @provide(scope=Scope.APP)
     async def valkey(self, settings: Settings) -> AsyncIterator[Valkey]:
@@ -182,8 +220,23 @@ class ValkeyCacheProvider(Provider):
 
     @provide(scope=Scope.APP)
     def code_cache(self, client: Valkey, settings: Settings) -> CodeCache:
-        gate = OutageGate("the Valkey cache", settings.valkey_retry_after, logging.getLogger("referrals.cache"))
+        gate = OutageGate(
+            "the Valkey cache",
+            settings.valkey_retry_after,
+            logging.getLogger("referrals.cache"),
+            meanwhile="serving from the database",
+        )
         return ValkeyCodeCache(client, gate, namespace=settings.valkey_namespace)
+
+    @provide(scope=Scope.APP)
+    def rate_limiter(self, client: Valkey, clock: Clock, settings: Settings) -> RateLimiter:
+        gate = OutageGate(
+            "Valkey, for rate limits,",
+            settings.valkey_retry_after,
+            logging.getLogger("referrals.rate_limits"),
+            meanwhile="rate limits are not enforced",
+        )
+        return ValkeyRateLimiter(client, gate, clock, namespace=settings.valkey_namespace)
 
 
 class IntegrationsProvider(Provider):
@@ -244,6 +297,7 @@ def default_providers(settings: Settings) -> list[Provider]:
         SecurityProvider(),
         ClockProvider(),
         cache,
+        RateLimitProvider(),
         IntegrationsProvider(settings),
         UseCaseProvider(),
     ]

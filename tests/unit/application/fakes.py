@@ -19,9 +19,10 @@ from typing import NamedTuple
 from uuid import UUID
 
 from referrals.adapters.cache.in_memory import InMemoryCodeCache
+from referrals.adapters.rate_limits.in_memory import InMemoryRateLimiter
 from referrals.application.email_verification import EmailGate
 from referrals.application.errors import CodeCollision, InvalidAccessToken
-from referrals.application.policies import CodePolicy, EmailPolicy, SessionPolicy
+from referrals.application.policies import CodePolicy, EmailPolicy, LoginThrottlePolicy, SessionPolicy
 from referrals.application.ports import (
     AccessTokens,
     CacheMiss,
@@ -42,6 +43,7 @@ from referrals.application.ports import (
     UserRepository,
 )
 from referrals.application.sessions import SessionTokens
+from referrals.application.throttling import LoginThrottle, Throttle
 from referrals.domain.errors import ActiveCodeExists, EmailTaken, SelfReferral
 from referrals.domain.referral_code import CodeState, ReferralCode
 from referrals.domain.refresh_token import RefreshToken
@@ -407,6 +409,8 @@ class World:
     email_verifier: FakeEmailVerifier
     email_policy: EmailPolicy
     email_gate: EmailGate
+    rate_limiter: InMemoryRateLimiter
+    login_throttle: LoginThrottle
 
 
 def make_world(
@@ -414,6 +418,7 @@ def make_world(
     session_policy: SessionPolicy | None = None,
     email_policy: EmailPolicy | None = None,
     cache: CodeCache | None = None,
+    login_policy: LoginThrottlePolicy | None = None,
 ) -> World:
     database = Database()
     tokens = FakeRefreshTokenRepository(database)
@@ -421,13 +426,15 @@ def make_world(
     session_policy = session_policy or SessionPolicy()
     email_verifier = FakeEmailVerifier()
     email_policy = email_policy or EmailPolicy()
+    clock = FakeClock()
+    rate_limiter = InMemoryRateLimiter(clock)
     return World(
         database=database,
         users=FakeUserRepository(database),
         codes=FakeReferralCodeRepository(database),
         tokens=tokens,
         transaction=FakeTransactionManager(database),
-        clock=FakeClock(),
+        clock=clock,
         hasher=FakePasswordHasher(),
         access_tokens=access_tokens,
         cache=RecordingCodeCache(cache or InMemoryCodeCache(), database.journal),
@@ -437,4 +444,6 @@ def make_world(
         email_verifier=email_verifier,
         email_policy=email_policy,
         email_gate=EmailGate(verifier=email_verifier, policy=email_policy),
+        rate_limiter=rate_limiter,
+        login_throttle=LoginThrottle(Throttle(rate_limiter), login_policy or LoginThrottlePolicy()),
     )

@@ -38,6 +38,7 @@ def log_in(world: World) -> LogIn:
         sessions=world.sessions,
         transaction=world.transaction,
         clock=world.clock,
+        throttle=world.login_throttle,
     )
 
 

@@ -9,7 +9,7 @@ from valkey.asyncio import Valkey
 from valkey.exceptions import ValkeyError
 
 from referrals.adapters.cache import metrics
-from referrals.adapters.cache.outage import OutageGate
+from referrals.adapters.outage import OutageGate
 from referrals.application.ports import CacheMiss, CodeCache, LiveCode
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,9 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody
 
 from referrals.api.auth import BEARER_SECURITY, caller_id, requires_bearer_token
+from referrals.api.clients import ClientIdentity
 from referrals.api.problems import problem_response, problem_responses
+from referrals.api.rate_limits import Budget, per_client
 from referrals.api.schemas import RefreshRequest, RegisterRequest, TokenForm, TokenResponse, UserResponse
 from referrals.api.views import registered_response, token_response
 from referrals.application.use_cases.log_in import Credentials, LogIn
@@ -16,7 +18,12 @@ from referrals.application.use_cases.refresh_session import RefreshSession
 from referrals.application.use_cases.register_user import RegisterUser, Registration
 
 
-@post("/register", status_code=HTTPStatus.CREATED, responses=problem_responses(400, 409, 413, 422, 503))
+@post(
+    "/register",
+    status_code=HTTPStatus.CREATED,
+    guards=[per_client(Budget.REGISTRATIONS)],
+    responses=problem_responses(400, 409, 413, 422, 429, 503),
+)
 @inject
 async def register(
     request: Request[Any, Any, Any], data: JSONBody[RegisterRequest], register_user: FromDishka[RegisterUser]
@@ -30,7 +37,7 @@ async def register(
 @post(
     "/login",
     status_code=HTTPStatus.OK,
-    responses=problem_responses(400, 401, 413),
+    responses=problem_responses(400, 401, 413, 429, 503),
     summary="OAuth 2.0 token endpoint",
 )
 @inject
@@ -39,13 +46,18 @@ async def login(
     data: Annotated[TokenForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     log_in: FromDishka[LogIn],
     refresh_session: FromDishka[RefreshSession],
+    clients: FromDishka[ClientIdentity],
 ) -> Response[Any]:
     """Password grant (`username` is the email) or refresh-token grant; `client_id`, `client_secret` and `scope`
-    are accepted and ignored. Answers an access token and a refresh token that rotates on every use."""
+    are accepted and ignored. Answers an access token and a refresh token that rotates on every use.
+
+    Failed password attempts are budgeted per client and per account and client; a spent budget answers 429
+    with `Retry-After`."""
     if data.grant_type == "password":
         if not data.username or not data.password:
             return problem_response(request, HTTPStatus.BAD_REQUEST, detail="username and password are required.")
-        pair = await log_in(Credentials(email=data.username, password=data.password))
+        credentials = Credentials(email=data.username, password=data.password, client=clients.of(request.scope))
+        pair = await log_in(credentials)
     elif data.grant_type == "refresh_token":
         if not data.refresh_token:
             return problem_response(request, HTTPStatus.BAD_REQUEST, detail="refresh_token is required.")
@@ -57,7 +69,7 @@ async def login(
     return token_response(pair)
 
 
-@post("/refresh", status_code=HTTPStatus.OK, responses=problem_responses(400, 401, 413))
+@post("/refresh", status_code=HTTPStatus.OK, responses=problem_responses(400, 401, 413, 503))
 @inject
 async def refresh(
     data: JSONBody[RefreshRequest], refresh_session: FromDishka[RefreshSession]
@@ -71,7 +83,7 @@ async def refresh(
     status_code=HTTPStatus.NO_CONTENT,
     guards=[requires_bearer_token],
     security=BEARER_SECURITY,
-    responses=problem_responses(400, 401, 413),
+    responses=problem_responses(400, 401, 413, 503),
 )
 @inject
 async def logout(request: Request[Any, Any, Any], data: JSONBody[RefreshRequest], log_out: FromDishka[LogOut]) -> None:

@@ -8,13 +8,19 @@ from litestar.params import JSONBody, Parameter, PathParameter
 
 from referrals.api.auth import BEARER_SECURITY, caller_id, requires_bearer_token
 from referrals.api.problems import problem_responses
+from referrals.api.rate_limits import Budget, per_client
 from referrals.api.schemas import ReferralPageResponse, ReferralResponse, RegisterWithReferralRequest, UserResponse
 from referrals.api.views import registered_response
 from referrals.application.use_cases.list_referrals import MAX_PAGE_SIZE, ListReferrals, ReferralsRequest
 from referrals.application.use_cases.register_user import RegisterUser, Registration
 
 
-@post("/register-with-referral", status_code=HTTPStatus.CREATED, responses=problem_responses(400, 409, 413, 422, 503))
+@post(
+    "/register-with-referral",
+    status_code=HTTPStatus.CREATED,
+    guards=[per_client(Budget.REGISTRATIONS)],
+    responses=problem_responses(400, 409, 413, 422, 429, 503),
+)
 @inject
 async def register_with_referral(
     request: Request[Any, Any, Any],
@@ -31,7 +37,7 @@ async def register_with_referral(
     "/referrals/{referrer_id:str}",
     guards=[requires_bearer_token],
     security=BEARER_SECURITY,
-    responses=problem_responses(400, 401, 403),
+    responses=problem_responses(400, 401, 403, 503),
 )
 @inject
 async def list_referrals(

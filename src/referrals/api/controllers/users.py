@@ -10,7 +10,7 @@ from referrals.api.views import me_view
 from referrals.application.use_cases.get_profile import GetProfile
 
 
-@get("/me", guards=[requires_bearer_token], security=BEARER_SECURITY, responses=problem_responses(401))
+@get("/me", guards=[requires_bearer_token], security=BEARER_SECURITY, responses=problem_responses(401, 503))
 @inject
 async def me(request: Request[Any, Any, Any], get_profile: FromDishka[GetProfile]) -> MeResponse:
     """The caller's own account, with the profile found by the enrichment provider when one is configured."""

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from referrals.application.errors import InvalidCredentials
 from referrals.application.ports import Clock, PasswordHasher, TransactionManager, UserRepository
 from referrals.application.sessions import SessionTokens, TokenPair
+from referrals.application.throttling import LoginThrottle
 from referrals.domain.emails import canonical_email
 from referrals.domain.errors import InvalidEmail
 from referrals.domain.ids import new_id
@@ -12,6 +13,8 @@ from referrals.domain.ids import new_id
 class Credentials:
     email: str
     password: str
+    # Who is asking (the HTTP edge passes the client's address); failed attempts are budgeted per client.
+    client: str = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,19 +26,25 @@ class LogIn:
     sessions: SessionTokens
     transaction: TransactionManager
     clock: Clock
+    throttle: LoginThrottle
 
     async def __call__(self, credentials: Credentials) -> TokenPair:
         try:
-            user = await self.users.by_email(canonical_email(credentials.email))
+            account = canonical_email(credentials.email)
         except InvalidEmail:
-            user = None
+            account = None
+        async with self.throttle.attempt(account or credentials.email, credentials.client):
+            return await self._log_in(account, credentials.password)
+
+    async def _log_in(self, account: str | None, password: str) -> TokenPair:
+        user = None if account is None else await self.users.by_email(account)
         # Verify even for an unknown email, so the response time does not tell which emails have accounts.
-        verified = await self.hasher.verify(None if user is None else user.password_hash, credentials.password)
+        verified = await self.hasher.verify(None if user is None else user.password_hash, password)
         if user is None or not verified:
             raise InvalidCredentials
         new_hash = None
         if self.hasher.needs_rehash(user.password_hash):
-            new_hash = await self.hasher.hash(credentials.password)
+            new_hash = await self.hasher.hash(password)
         async with self.transaction.write():
             if new_hash is not None:
                 await self.users.set_password_hash(user.id, new_hash)

@@ -10,8 +10,9 @@ class OutageGate:
     Logs one warning when an outage starts and one line when it ends, not one per request.
     """
 
-    def __init__(self, name: str, retry_after: float, logger: logging.Logger) -> None:
+    def __init__(self, name: str, retry_after: float, logger: logging.Logger, meanwhile: str) -> None:
         self._name = name
+        self._meanwhile = meanwhile
         self._retry_after = retry_after
         self._logger = logger
         self._closed_until = 0.0
@@ -29,10 +30,11 @@ class OutageGate:
         if not self._down:
             self._down = True
             self._logger.warning(
-                "%s is unavailable (%s: %s); serving from the database until it is back",
+                "%s is unavailable (%s: %s); %s until it is back",
                 self._name,
                 type(error).__name__,
                 error,
+                self._meanwhile,
             )
 
     def succeeded(self) -> None:
