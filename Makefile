@@ -12,7 +12,7 @@ TEST_VALKEY_URL ?= redis://127.0.0.1:6379/0
 export TEST_POSTGRES_URL TEST_VALKEY_URL
 COMPOSE ?= docker compose
 
-.PHONY: run test lint fmt migrate bootstrap clean up down bench
+.PHONY: run test lint fmt migrate bootstrap clean up down bench fuzz
 
 run: bootstrap migrate ## apply migrations, then serve on HOST:PORT
 	exec $(BIN)/python -m referrals
@@ -25,6 +25,9 @@ lint: bootstrap ## ruff, mypy --strict, import contracts, migration drift
 	$(BIN)/ruff format --check src tests migrations bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+fuzz: bootstrap ## schemathesis against the live server and its own OpenAPI document (bounded, seeded); FUZZ_ARGS to change
+	$(BIN)/python -m tests.fuzz.run $(FUZZ_ARGS)
 
 bench: bootstrap ## load benchmark (wrk): SQLite and PostgreSQL + Valkey, 1 worker and one per core; BENCH_ARGS to narrow
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
