@@ -1,16 +1,17 @@
 """The application factory: one container, one app."""
 
 import logging
+from typing import Any
 
 import sqlalchemy.exc
 from dishka import Provider, make_async_container
 from dishka.integrations.litestar import setup_dishka
-from litestar import Litestar
+from litestar import Litestar, Request, Response
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from referrals.api.controllers import auth, operations, referral_codes, referrals, users
 from referrals.api.docs import docs_assets_router, openapi_config
-from referrals.api.errors import exception_handlers, on_dependency_unavailable
+from referrals.api.errors import exception_handlers, on_dependency_unavailable, on_unexpected_error
 from referrals.api.request_context import RequestContextMiddleware, stamp_response
 from referrals.bootstrap.config import Settings, load_settings
 from referrals.bootstrap.ioc import default_providers
@@ -27,6 +28,14 @@ UNAVAILABILITY: tuple[type[Exception], ...] = (
 )
 
 logger = logging.getLogger(__name__)
+
+
+def on_database_error(request: Request[Any, Any, Any], error: sqlalchemy.exc.DBAPIError) -> Response[object]:
+    # A connection lost in the middle of a statement arrives as a bare DBAPIError; SQLAlchemy marks it
+    # invalidated, and that is an outage, not a bug.
+    if error.connection_invalidated:
+        return on_dependency_unavailable(request, error)
+    return on_unexpected_error(request, error)
 
 
 def create_app(settings: Settings, *overrides: Provider) -> Litestar:
@@ -50,7 +59,11 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
         ],
         middleware=[RequestContextMiddleware(), prometheus.middleware],
         before_send=[stamp_response],
-        exception_handlers={**exception_handlers, **dict.fromkeys(UNAVAILABILITY, on_dependency_unavailable)},
+        exception_handlers={
+            **exception_handlers,
+            sqlalchemy.exc.DBAPIError: on_database_error,
+            **dict.fromkeys(UNAVAILABILITY, on_dependency_unavailable),
+        },
         openapi_config=openapi_config(title="Referral service", version=API_VERSION),
         request_max_body_size=settings.max_request_body_bytes,
         on_shutdown=[close_container],

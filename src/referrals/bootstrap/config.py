@@ -49,9 +49,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     argon2_parallelism: Annotated[int, Meta(ge=1)] = 1
     hashing_threads: Annotated[int, Meta(ge=0)] = 0
     db_pool_size: Annotated[int, Meta(ge=1)] = 10
-    db_pool_timeout: Annotated[float, Meta(gt=0)] = 5.0
-    db_connect_timeout: Annotated[float, Meta(gt=0)] = 5.0
-    db_statement_timeout: Annotated[float, Meta(gt=0)] = 30.0
+    # Together they bound how long a request waits on a database that is gone: under 5 s by default.
+    db_pool_timeout: Annotated[float, Meta(gt=0)] = 2.0
+    db_connect_timeout: Annotated[float, Meta(gt=0)] = 2.0
+    db_statement_timeout: Annotated[float, Meta(gt=0)] = 2.5
     hunter_api_key: str | None = None
     hunter_base_url: str = "https://api.hunter.io"
     clearbit_api_key: str | None = None

@@ -1,0 +1,113 @@
+"""A database that vanishes (stopped, or a black hole that swallows packets) costs a fast 503, never a hang
+or a 500, and the service recovers by itself when the database is back. A cluster of the tests' own."""
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Iterator
+
+import pytest
+from alembic import command
+from httpx import AsyncClient, Response
+
+from referrals.bootstrap.app import create_app
+from tests.api.conftest import PASSWORD, Api, assert_problem, serving
+from tests.conftest import alembic_config, make_settings
+from tests.faults import BlackholeProxy, ThrowawayPostgres, throwaway_postgres
+
+# How long a caller may wait to learn that the database is unavailable, with the default timeouts.
+ANSWER_WITHIN_SECONDS = 5.0
+RECOVERY_WITHIN_SECONDS = 15.0
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[ThrowawayPostgres]:
+    with throwaway_postgres() as postgres:
+        command.upgrade(alembic_config(postgres.url), "head")
+        yield postgres
+
+
+@pytest.fixture
+async def proxy(cluster: ThrowawayPostgres) -> AsyncIterator[BlackholeProxy]:
+    async with BlackholeProxy(cluster.port).running() as running:
+        yield running
+
+
+@pytest.fixture
+async def client(proxy: BlackholeProxy) -> AsyncIterator[AsyncClient]:
+    # The database and pool timeouts are the defaults: they are what is under test.
+    settings = make_settings(f"postgresql+asyncpg://postgres@127.0.0.1:{proxy.port}/postgres")
+    async with serving(create_app(settings)) as http_client:
+        yield http_client
+
+
+def new_email() -> str:
+    return f"user-{uuid.uuid4().hex[:12]}@example.com"
+
+
+async def timed(request: Awaitable[Response]) -> tuple[Response, float]:
+    started = time.perf_counter()
+    response = await request
+    return response, time.perf_counter() - started
+
+
+async def requests_needing_the_database(api: Api) -> list[tuple[Response, float]]:
+    """Three requests at once: a registration, a login and the readiness probe."""
+    return await asyncio.gather(
+        timed(api.register(new_email())),
+        timed(api.login("nobody@example.com", PASSWORD)),
+        timed(api.client.get("/ready")),
+    )
+
+
+def assert_unavailable_in_time(outcomes: list[tuple[Response, float]]) -> None:
+    for response, elapsed in outcomes:
+        assert_problem(response, 503)
+        assert response.headers["Retry-After"]
+        assert elapsed < ANSWER_WITHIN_SECONDS, f"{response.request.url.path} took {elapsed:.1f} s"
+
+
+async def assert_recovers(api: Api) -> None:
+    deadline = time.monotonic() + RECOVERY_WITHIN_SECONDS
+    while True:
+        registered = await api.register(new_email())
+        if registered.status_code == 201:
+            break
+        assert registered.status_code == 503, registered.text
+        assert time.monotonic() < deadline, "the service did not recover once the database was back"
+        await asyncio.sleep(0.2)
+    assert (await api.client.get("/ready")).status_code == 200
+
+
+async def test_a_blackholed_database_answers_503_in_time_and_recovers(
+    client: AsyncClient, proxy: BlackholeProxy
+) -> None:
+    api = Api(client)
+    await api.account(new_email())  # the pool now holds live connections, which will hang, not fail
+
+    proxy.swallow()
+    outcomes = await requests_needing_the_database(api)
+    health, health_time = await timed(client.get("/health"))
+
+    assert_unavailable_in_time(outcomes)
+    assert (health.status_code, health_time < 1) == (200, True)
+    proxy.relay()
+    await assert_recovers(api)
+
+
+async def test_a_stopped_database_answers_503_in_time_and_recovers_when_restarted(
+    client: AsyncClient, cluster: ThrowawayPostgres
+) -> None:
+    api = Api(client)
+    await api.account(new_email())
+
+    cluster.stop()
+    try:
+        outcomes = await requests_needing_the_database(api)
+        health = await client.get("/health")
+    finally:
+        cluster.start()
+
+    assert_unavailable_in_time(outcomes)
+    assert health.status_code == 200
+    await assert_recovers(api)
