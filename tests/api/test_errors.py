@@ -98,3 +98,42 @@ async def test_an_unexpected_error_is_a_500_problem_without_internals(
     assert problem["instance"].startswith("urn:uuid:")
     assert problem["instance"] in caplog.text
     assert "RuntimeError" in caplog.text
+
+
+async def test_a_very_long_path_is_a_404_problem(api: Api) -> None:
+    assert_problem(await api.client.get("/" + "a/" * 5000), 404)
+
+
+async def test_a_too_long_email_in_a_body_is_a_400_naming_the_field(api: Api) -> None:
+    response = await api.register("a" * 300 + "@example.com")
+
+    body = assert_problem(response, 400)
+    assert [error["key"] for error in body["errors"]] == ["email"]
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "body"),
+    [
+        ("/auth/register", "text/plain", b"email=ada@example.com"),
+        ("/auth/register", "application/x-www-form-urlencoded", b"email=ada%40example.com&password=correct+horse"),
+        ("/auth/login", "application/json", b'{"username": "ada@example.com", "password": "correct horse"}'),
+        ("/auth/register", "application/xml", b"<email>ada@example.com</email>"),
+    ],
+    ids=["text-to-json", "form-to-json", "json-to-form", "xml-to-json"],
+)
+async def test_a_body_in_a_media_type_the_route_does_not_read_is_a_415(
+    api: Api, path: str, content_type: str, body: bytes
+) -> None:
+    response = await api.client.post(path, content=body, headers={"Content-Type": content_type})
+
+    problem = assert_problem(response, 415)
+    expected = "application/x-www-form-urlencoded" if path == "/auth/login" else "application/json"
+    assert response.headers["Accept-Post"] == expected
+    assert expected in problem["detail"]
+
+
+async def test_json_with_a_charset_or_a_json_suffix_is_read(api: Api) -> None:
+    for content_type in ("application/json; charset=utf-8", "application/merge-patch+json"):
+        body = b'{"email": "' + content_type[-5:].encode() + b'@example.com", "password": "correct horse"}'
+        response = await api.client.post("/auth/register", content=body, headers={"Content-Type": content_type})
+        assert response.status_code == 201, response.text

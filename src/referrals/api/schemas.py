@@ -7,6 +7,7 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
+from referrals.domain.codes import CODE_LENGTH, CROCKFORD_ALPHABET
 from referrals.domain.emails import MAX_EMAIL_LENGTH
 from referrals.domain.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -38,7 +39,18 @@ CodeText = Annotated[
     ),
 ]
 MAX_EMAIL_PATH_LENGTH = MAX_EMAIL_LENGTH
-OpaqueToken = Annotated[str, Meta(min_length=1, max_length=512)]
+MAX_OPAQUE_TOKEN_LENGTH = 512
+OpaqueToken = Annotated[str, Meta(min_length=1, max_length=MAX_OPAQUE_TOKEN_LENGTH)]
+IssuedCode = Annotated[
+    str,
+    Meta(
+        min_length=CODE_LENGTH,
+        max_length=CODE_LENGTH,
+        pattern=f"^[{CROCKFORD_ALPHABET}]{{{CODE_LENGTH}}}$",
+        description="13 Crockford base-32 characters.",
+        extra_json_schema={"examples": ["7K3M9QXD2R4TB"]},
+    ),
+]
 AwareDateTime = Annotated[
     datetime,
     Meta(tz=True, description="RFC 3339 with `Z` or a numeric offset.", extra_json_schema={"format": "date-time"}),
@@ -84,13 +96,14 @@ class MeResponse(msgspec.Struct, frozen=True):
 class TokenForm(msgspec.Struct, frozen=True):
     """The OAuth 2.0 token-endpoint form (RFC 6749 §4.3 and §6)."""
 
-    grant_type: Annotated[str, Meta(max_length=64)] = "password"
-    username: Annotated[str, Meta(max_length=MAX_EMAIL_LENGTH)] | None = None
-    password: Annotated[str, Meta(max_length=MAX_PASSWORD_LENGTH)] | None = None
-    refresh_token: OpaqueToken | None = None
-    scope: Annotated[str, Meta(max_length=1024)] | None = None
-    client_id: Annotated[str, Meta(max_length=256)] | None = None
-    client_secret: Annotated[str, Meta(max_length=256)] | None = None
+    # Empty rather than optional: the constraints of an optional string do not reach the OpenAPI document.
+    grant_type: Annotated[str, Meta(max_length=64, examples=["password", "refresh_token"])] = "password"
+    username: Annotated[str, Meta(max_length=MAX_EMAIL_LENGTH, description="The email.")] = ""
+    password: Annotated[str, Meta(max_length=MAX_PASSWORD_LENGTH)] = ""
+    refresh_token: Annotated[str, Meta(max_length=MAX_OPAQUE_TOKEN_LENGTH)] = ""
+    scope: Annotated[str, Meta(max_length=1024)] = ""
+    client_id: Annotated[str, Meta(max_length=256)] = ""
+    client_secret: Annotated[str, Meta(max_length=256)] = ""
 
 
 class RefreshRequest(msgspec.Struct, frozen=True):
@@ -109,13 +122,13 @@ class CreateCodeRequest(msgspec.Struct, frozen=True):
 
 
 class CreatedCodeResponse(msgspec.Struct, frozen=True):
-    code: str
+    code: IssuedCode
     expires_at: datetime
     created_at: datetime
 
 
 class ActiveCodeResponse(msgspec.Struct, frozen=True):
-    code: str
+    code: IssuedCode
     expires_at: datetime
 
 

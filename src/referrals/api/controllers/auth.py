@@ -8,6 +8,7 @@ from litestar.params import Body, JSONBody
 
 from referrals.api.auth import BEARER_SECURITY, caller_id, requires_bearer_token
 from referrals.api.clients import ClientIdentity
+from referrals.api.media_types import BODY_MEDIA_TYPE
 from referrals.api.problems import problem_response, problem_responses
 from referrals.api.rate_limits import Budget, per_client
 from referrals.api.schemas import RefreshRequest, RegisterRequest, TokenForm, TokenResponse, UserResponse
@@ -22,7 +23,7 @@ from referrals.application.use_cases.register_user import RegisterUser, Registra
     "/register",
     status_code=HTTPStatus.CREATED,
     guards=[per_client(Budget.REGISTRATIONS)],
-    responses=problem_responses(400, 409, 413, 422, 429, 503),
+    responses=problem_responses(400, 409, 413, 415, 422, 429, 503),
 )
 @inject
 async def register(
@@ -37,8 +38,9 @@ async def register(
 @post(
     "/login",
     status_code=HTTPStatus.OK,
-    responses=problem_responses(400, 401, 413, 429, 503),
+    responses=problem_responses(400, 401, 413, 415, 429, 503),
     summary="OAuth 2.0 token endpoint",
+    opt={BODY_MEDIA_TYPE: RequestEncodingType.URL_ENCODED.value},
 )
 @inject
 async def login(
@@ -69,7 +71,7 @@ async def login(
     return token_response(pair)
 
 
-@post("/refresh", status_code=HTTPStatus.OK, responses=problem_responses(400, 401, 413, 503))
+@post("/refresh", status_code=HTTPStatus.OK, responses=problem_responses(400, 401, 413, 415, 503))
 @inject
 async def refresh(
     data: JSONBody[RefreshRequest], refresh_session: FromDishka[RefreshSession]
@@ -83,7 +85,7 @@ async def refresh(
     status_code=HTTPStatus.NO_CONTENT,
     guards=[requires_bearer_token],
     security=BEARER_SECURITY,
-    responses=problem_responses(400, 401, 413, 503),
+    responses=problem_responses(400, 401, 413, 415, 503),
 )
 @inject
 async def logout(request: Request[Any, Any, Any], data: JSONBody[RefreshRequest], log_out: FromDishka[LogOut]) -> None:

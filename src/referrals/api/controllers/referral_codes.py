@@ -19,7 +19,7 @@ from referrals.application.use_cases.find_active_code import FindActiveCode
     status_code=HTTPStatus.CREATED,
     guards=[requires_bearer_token],
     security=BEARER_SECURITY,
-    responses=problem_responses(400, 401, 409, 413, 422, 503),
+    responses=problem_responses(400, 401, 409, 413, 415, 422, 503),
 )
 @inject
 async def create_code(

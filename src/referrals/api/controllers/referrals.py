@@ -19,7 +19,7 @@ from referrals.application.use_cases.register_user import RegisterUser, Registra
     "/register-with-referral",
     status_code=HTTPStatus.CREATED,
     guards=[per_client(Budget.REGISTRATIONS)],
-    responses=problem_responses(400, 409, 413, 422, 429, 503),
+    responses=problem_responses(400, 409, 413, 415, 422, 429, 503),
 )
 @inject
 async def register_with_referral(
