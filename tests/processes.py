@@ -1,5 +1,6 @@
 """Helpers for tests that run the service as a real process, started as `make run` starts it."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -76,16 +77,32 @@ def running_server(environment: Mapping[str, str], cwd: Path) -> Iterator[Runnin
     port = free_port()
     env = {**os.environ, "LOG_LEVEL": "INFO", **environment, "HOST": "127.0.0.1", "PORT": str(port)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "referrals"], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [sys.executable, "-m", "referrals"],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
     server = RunningServer(process, f"http://127.0.0.1:{port}")
     try:
         wait_until_healthy(server)
         yield server
     finally:
-        if process.poll() is None:
-            process.kill()
+        stop_process_group(process)
+
+
+def stop_process_group(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server and its workers: killing only the main process would leave the workers running."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
             process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
 
 
 def wait_until_healthy(server: RunningServer, timeout: float = 20.0) -> None:

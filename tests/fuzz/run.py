@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import PROJECT_ROOT
-from tests.processes import BIN, RunningServer, free_port, migrate_with_cli, wait_until_healthy
+from tests.processes import BIN, RunningServer, free_port, migrate_with_cli, stop_process_group, wait_until_healthy
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 EMAIL = "fuzz@example.com"
@@ -52,7 +52,12 @@ def main() -> int:
         log_path = Path(scratch) / "server.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "referrals"], cwd=PROJECT_ROOT, env=environment, stdout=log, stderr=log
+                [sys.executable, "-m", "referrals"],
+                cwd=PROJECT_ROOT,
+                env=environment,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
             )
         server = RunningServer(process, f"http://{environment['HOST']}:{environment['PORT']}")
         try:
@@ -78,6 +83,7 @@ def main() -> int:
             )
         finally:
             exit_code, _ = server.stop()
+            stop_process_group(process)
         server_log = log_path.read_text()
     unhandled = [line for line in server_log.splitlines() if "unhandled error" in line]
     for line in unhandled:
