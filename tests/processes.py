@@ -96,10 +96,8 @@ def stop_process_group(process: subprocess.Popen[bytes]) -> None:
     """Stop a server and its workers: killing only the main process would leave the workers running."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
