@@ -9,11 +9,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from referrals.adapters.persistence.engine import create_engine
+from referrals.adapters.persistence.live_codes import SqlaLiveCodeQueries
 from referrals.adapters.persistence.referral_codes import SqlaReferralCodeRepository
 from referrals.adapters.persistence.refresh_tokens import SqlaRefreshTokenRepository
 from referrals.adapters.persistence.transaction import SqlaTransactionManager
 from referrals.adapters.persistence.users import SqlaReferralQueries, SqlaUserRepository
 from referrals.application.errors import CodeCollision
+from referrals.application.ports import LiveCode
 from referrals.domain.codes import generate_code
 from referrals.domain.errors import ActiveCodeExists, EmailTaken, SelfReferral
 from referrals.domain.ids import new_id
@@ -127,17 +129,18 @@ async def test_ended_codes_free_the_owner_and_are_not_live(session: AsyncSession
     assert current.code != first.code
 
 
-async def test_live_lookups_respect_expiry_to_the_microsecond(session: AsyncSession) -> None:
+async def test_live_lookups_respect_expiry_to_the_microsecond(session: AsyncSession, engine: AsyncEngine) -> None:
     owner = a_user()
     await saved(session, owner)
     codes = SqlaReferralCodeRepository(session)
+    lookups = SqlaLiveCodeQueries(engine)
     code = a_code(owner, expires_at=NOW + timedelta(minutes=5))
     async with SqlaTransactionManager(session).write():
         await codes.add(code)
     just_before = code.expires_at - timedelta(microseconds=1)
 
-    assert (await codes.live_by_owner_email(owner.email, just_before)) is not None
-    assert (await codes.live_by_owner_email(owner.email, code.expires_at)) is None
+    assert (await lookups.live_by_owner_email(owner.email, just_before)) == LiveCode(code.code, code.expires_at)
+    assert (await lookups.live_by_owner_email(owner.email, code.expires_at)) is None
     assert (await codes.live_by_code(code.code, just_before)) is not None
     assert (await codes.live_by_code(code.code, code.expires_at)) is None
 
@@ -188,3 +191,22 @@ async def test_writers_queue_instead_of_failing(engine: AsyncEngine) -> None:
 
     async with engine.connect() as connection:
         assert await connection.scalar(text("SELECT count(*) FROM users")) == 15
+
+
+async def test_a_lookup_sees_only_committed_codes_and_leaves_no_transaction_open(
+    session: AsyncSession, engine: AsyncEngine
+) -> None:
+    owner = a_user()
+    await saved(session, owner)
+    lookups = SqlaLiveCodeQueries(engine)
+    code = a_code(owner, expires_at=NOW + timedelta(minutes=5))
+
+    async with SqlaTransactionManager(session).write():
+        await SqlaReferralCodeRepository(session).add(code)
+        assert await lookups.live_by_owner_email(owner.email, NOW) is None  # not committed yet
+
+    assert await lookups.live_by_owner_email(owner.email, NOW) == LiveCode(code.code, code.expires_at)
+    # On SQLite a transaction left open by a read would hold the write lock's way; writers must still go through.
+    async with SqlaTransactionManager(session).write():
+        await SqlaReferralCodeRepository(session).end(code.id, CodeState.DELETED, NOW)
+    assert await lookups.live_by_owner_email(owner.email, NOW) is None

@@ -1,10 +1,9 @@
-"""Bearer authentication as a guard, so a protected route refuses before it reads the body."""
+"""Bearer authentication, checked by the preflight hook so a protected route refuses before it reads the body."""
 
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from litestar.connection import ASGIConnection
-from litestar.handlers.base import BaseRouteHandler
 
 from referrals.application.errors import InvalidAccessToken
 from referrals.application.ports import AccessTokens
@@ -17,7 +16,8 @@ CALLER_KEY = "referrals.caller_id"
 BEARER_SECURITY: list[dict[str, list[str]]] = [{"OAuth2PasswordBearer": []}, {"BearerToken": []}]
 
 
-async def requires_bearer_token(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """Verify the bearer token and remember its subject for ``caller_id``, or raise ``InvalidAccessToken``."""
     scheme, _space, token = connection.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise InvalidAccessToken
@@ -27,6 +27,6 @@ async def requires_bearer_token(connection: ASGIConnection[Any, Any, Any, Any], 
 
 
 def caller_id(connection: ASGIConnection[Any, Any, Any, Any]) -> UUID:
-    """The authenticated caller; only meaningful on routes guarded by ``requires_bearer_token``."""
+    """The authenticated caller; only meaningful on routes whose policy requires a token."""
     caller: UUID = connection.scope[CALLER_KEY]  # type: ignore[literal-required]
     return caller

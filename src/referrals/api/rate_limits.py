@@ -1,4 +1,4 @@
-"""Per-client attempt budgets on the public endpoints, checked before the request body is read."""
+"""Per-client attempt budgets on the public endpoints, spent by the preflight hook before the body is read."""
 
 import enum
 from collections.abc import Mapping
@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.handlers.base import BaseRouteHandler
-from litestar.types import Guard
 
 from referrals.api.clients import ClientIdentity
 from referrals.application.ports import Rate
@@ -27,12 +25,9 @@ class ClientBudgets:
     rates: Mapping[Budget, Rate]
 
 
-def per_client(budget: Budget) -> Guard:
-    """A guard that spends one attempt from the caller's ``budget``, or refuses with 429 and Retry-After."""
-
-    async def spend(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        budgets: ClientBudgets = await connection.state.dishka_container.get(ClientBudgets)
-        client = budgets.identity.of(connection.scope)
-        await budgets.throttle.take(f"{budget}:client:{client}", budgets.rates[budget])
-
-    return spend
+async def spend(connection: ASGIConnection[Any, Any, Any, Any], budget: Budget) -> None:
+    """Spend one attempt from the caller's ``budget``, or refuse with ``TooManyAttempts`` (429, Retry-After)."""
+    budgets: ClientBudgets = await connection.state.dishka_container.get(ClientBudgets)
+    rate = budgets.rates[budget]
+    if rate.enabled:
+        await budgets.throttle.take(f"{budget}:client:{budgets.identity.of(connection.scope)}", rate)

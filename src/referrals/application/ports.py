@@ -110,6 +110,10 @@ class ReferralCodeRepository(Protocol):
         """The live code with this spelling, locked against deletion until the transaction ends."""
         ...
 
+
+class LiveCodeQueries(Protocol):
+    """The read side of lookups by email: committed data only, outside any unit of work."""
+
     async def live_by_owner_email(self, email: str, now: datetime) -> LiveCode | None: ...
 
 

@@ -12,7 +12,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from referrals.api.controllers import auth, operations, referral_codes, referrals, users
 from referrals.api.docs import docs_assets_router, openapi_config
 from referrals.api.errors import exception_handlers, on_dependency_unavailable, on_unexpected_error
-from referrals.api.media_types import refuse_unsupported_media_types
+from referrals.api.preflight import preflight
 from referrals.api.request_context import RequestContextMiddleware, stamp_response
 from referrals.bootstrap.config import Settings, load_settings
 from referrals.bootstrap.ioc import default_providers
@@ -60,7 +60,7 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
         ],
         middleware=[RequestContextMiddleware(), prometheus.middleware],
         before_send=[stamp_response],
-        before_request=refuse_unsupported_media_types,
+        before_request=preflight,
         exception_handlers={
             **exception_handlers,
             sqlalchemy.exc.DBAPIError: on_database_error,

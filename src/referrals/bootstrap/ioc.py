@@ -20,6 +20,7 @@ from referrals.adapters.integrations.hunter import HunterEmailVerifier
 from referrals.adapters.integrations.null import NullEmailVerifier, NullProfileEnricher
 from referrals.adapters.outage import OutageGate
 from referrals.adapters.persistence.engine import create_engine
+from referrals.adapters.persistence.live_codes import SqlaLiveCodeQueries
 from referrals.adapters.persistence.pool_metrics import pool_collector
 from referrals.adapters.persistence.probe import SqlaDatabaseProbe
 from referrals.adapters.persistence.referral_codes import SqlaReferralCodeRepository
@@ -41,6 +42,7 @@ from referrals.application.ports import (
     DatabaseProbe,
     EmailVerdict,
     EmailVerifier,
+    LiveCodeQueries,
     PasswordHasher,
     ProfileEnricher,
     Rate,
@@ -119,6 +121,8 @@ class PersistenceProvider(Provider):
     referral_queries = provide(SqlaReferralQueries, provides=ReferralQueries, scope=Scope.REQUEST)
     codes = provide(SqlaReferralCodeRepository, provides=ReferralCodeRepository, scope=Scope.REQUEST)
     refresh_tokens = provide(SqlaRefreshTokenRepository, provides=RefreshTokenRepository, scope=Scope.REQUEST)
+    # App-wide: lookups need no session of their own, so the hottest route builds nothing per request.
+    live_codes = provide(SqlaLiveCodeQueries, provides=LiveCodeQueries, scope=Scope.APP)
 
 
 class SecurityProvider(Provider):
@@ -283,7 +287,7 @@ class UseCaseProvider(Provider):
     get_profile = provide(GetProfile)
     create_referral_code = provide(CreateReferralCode)
     delete_referral_code = provide(DeleteReferralCode)
-    find_active_code = provide(FindActiveCode)
+    find_active_code = provide(FindActiveCode, scope=Scope.APP)
     list_referrals = provide(ListReferrals)
     check_readiness = provide(CheckReadiness)
     enrich_profile = provide(EnrichProfile)

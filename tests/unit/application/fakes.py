@@ -33,6 +33,7 @@ from referrals.application.ports import (
     EmailVerifier,
     IssuedAccessToken,
     LiveCode,
+    LiveCodeQueries,
     PasswordHasher,
     ProfileEnricher,
     Referral,
@@ -166,7 +167,7 @@ class FakeUserRepository(UserRepository, ReferralQueries):
         return page, len(referrals)
 
 
-class FakeReferralCodeRepository(ReferralCodeRepository):
+class FakeReferralCodeRepository(ReferralCodeRepository, LiveCodeQueries):
     def __init__(self, database: Database) -> None:
         self._database = database
         self.calls: list[str] = []

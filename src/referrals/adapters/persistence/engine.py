@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 # Execution option that asks the SQLite begin hook for BEGIN IMMEDIATE.
 SQLITE_WRITE_TRANSACTION = "referrals_sqlite_write"
+# Execution option that asks it for no BEGIN at all: each statement then commits on its own.
+SQLITE_AUTOCOMMIT = "referrals_sqlite_autocommit"
 
 
 def create_engine(
@@ -56,8 +58,17 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     def on_begin(connection: Connection) -> None:
         # A writer that starts with a read lock and upgrades later can deadlock against another and fail
         # with "database is locked"; taking the write lock up front makes writers queue instead.
-        immediate = connection.get_execution_options().get(SQLITE_WRITE_TRANSACTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get(SQLITE_AUTOCOMMIT, False):
+            return
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(SQLITE_WRITE_TRANSACTION, False) else "BEGIN")
+
+
+def autocommit_reads(engine: AsyncEngine) -> AsyncEngine:
+    """The engine for single-statement reads: no BEGIN, no ROLLBACK, one round trip per query."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{SQLITE_AUTOCOMMIT: True})
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def ensure_sqlite_directory(url: str) -> None:

@@ -7,9 +7,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from referrals.adapters.persistence.constraints import reraise_as_domain_error
-from referrals.adapters.persistence.tables import referral_codes, users
+from referrals.adapters.persistence.tables import referral_codes
 from referrals.application.errors import CodeCollision
-from referrals.application.ports import LiveCode, ReferralCodeRepository
+from referrals.application.ports import ReferralCodeRepository
 from referrals.domain.errors import ActiveCodeExists
 from referrals.domain.referral_code import CodeState, ReferralCode
 
@@ -69,19 +69,6 @@ class SqlaReferralCodeRepository(ReferralCodeRepository):
         )
         row = (await self._session.execute(query)).mappings().one_or_none()
         return None if row is None else _to_code(row)
-
-    async def live_by_owner_email(self, email: str, now: datetime) -> LiveCode | None:
-        query = (
-            select(referral_codes.c.code, referral_codes.c.expires_at)
-            .join(users, users.c.id == referral_codes.c.owner_id)
-            .where(
-                users.c.email == email,
-                referral_codes.c.state == _ACTIVE,
-                referral_codes.c.expires_at > now,
-            )
-        )
-        row = (await self._session.execute(query)).one_or_none()
-        return None if row is None else LiveCode(code=row.code, expires_at=row.expires_at)
 
 
 def _to_code(row: Any) -> ReferralCode:

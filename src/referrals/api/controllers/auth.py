@@ -6,11 +6,11 @@ from litestar import Request, Response, Router, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody
 
-from referrals.api.auth import BEARER_SECURITY, caller_id, requires_bearer_token
+from referrals.api.auth import BEARER_SECURITY, caller_id
 from referrals.api.clients import ClientIdentity
-from referrals.api.media_types import BODY_MEDIA_TYPE
+from referrals.api.preflight import route_policy
 from referrals.api.problems import problem_response, problem_responses
-from referrals.api.rate_limits import Budget, per_client
+from referrals.api.rate_limits import Budget
 from referrals.api.schemas import RefreshRequest, RegisterRequest, TokenForm, TokenResponse, UserResponse
 from referrals.api.views import registered_response, token_response
 from referrals.application.use_cases.log_in import Credentials, LogIn
@@ -22,7 +22,7 @@ from referrals.application.use_cases.register_user import RegisterUser, Registra
 @post(
     "/register",
     status_code=HTTPStatus.CREATED,
-    guards=[per_client(Budget.REGISTRATIONS)],
+    opt=route_policy(budget=Budget.REGISTRATIONS),
     responses=problem_responses(400, 409, 413, 415, 422, 429, 503),
 )
 @inject
@@ -40,7 +40,7 @@ async def register(
     status_code=HTTPStatus.OK,
     responses=problem_responses(400, 401, 413, 415, 429, 503),
     summary="OAuth 2.0 token endpoint",
-    opt={BODY_MEDIA_TYPE: RequestEncodingType.URL_ENCODED.value},
+    opt=route_policy(body=RequestEncodingType.URL_ENCODED.value),
 )
 @inject
 async def login(
@@ -83,7 +83,7 @@ async def refresh(
 @post(
     "/logout",
     status_code=HTTPStatus.NO_CONTENT,
-    guards=[requires_bearer_token],
+    opt=route_policy(token=True),
     security=BEARER_SECURITY,
     responses=problem_responses(400, 401, 413, 415, 503),
 )

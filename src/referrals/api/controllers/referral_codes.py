@@ -5,9 +5,10 @@ from dishka.integrations.litestar import FromDishka, inject
 from litestar import Request, Router, delete, get, post
 from litestar.params import JSONBody, PathParameter
 
-from referrals.api.auth import BEARER_SECURITY, caller_id, requires_bearer_token
+from referrals.api.auth import BEARER_SECURITY, caller_id
+from referrals.api.preflight import route_policy
 from referrals.api.problems import problem_responses
-from referrals.api.rate_limits import Budget, per_client
+from referrals.api.rate_limits import Budget
 from referrals.api.schemas import MAX_EMAIL_PATH_LENGTH, ActiveCodeResponse, CreateCodeRequest, CreatedCodeResponse
 from referrals.application.use_cases.create_referral_code import CreateReferralCode, NewCode
 from referrals.application.use_cases.delete_referral_code import DeleteReferralCode
@@ -17,7 +18,7 @@ from referrals.application.use_cases.find_active_code import FindActiveCode
 @post(
     "/create",
     status_code=HTTPStatus.CREATED,
-    guards=[requires_bearer_token],
+    opt=route_policy(token=True),
     security=BEARER_SECURITY,
     responses=problem_responses(400, 401, 409, 413, 415, 422, 503),
 )
@@ -34,7 +35,7 @@ async def create_code(
 @delete(
     "/delete",
     status_code=HTTPStatus.NO_CONTENT,
-    guards=[requires_bearer_token],
+    opt=route_policy(token=True),
     security=BEARER_SECURITY,
     responses=problem_responses(401, 404, 503),
 )
@@ -44,7 +45,7 @@ async def delete_code(request: Request[Any, Any, Any], delete_referral_code: Fro
     await delete_referral_code(caller_id(request))
 
 
-@get("/{email:str}", guards=[per_client(Budget.LOOKUPS)], responses=problem_responses(400, 404, 429, 503))
+@get("/{email:str}", opt=route_policy(budget=Budget.LOOKUPS), responses=problem_responses(400, 404, 429, 503))
 @inject
 async def find_code(
     email: Annotated[str, PathParameter(max_length=MAX_EMAIL_PATH_LENGTH, description="The referrer's email.")],

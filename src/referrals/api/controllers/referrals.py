@@ -6,9 +6,10 @@ from dishka.integrations.litestar import FromDishka, inject
 from litestar import Request, Response, Router, get, post
 from litestar.params import JSONBody, Parameter, PathParameter
 
-from referrals.api.auth import BEARER_SECURITY, caller_id, requires_bearer_token
+from referrals.api.auth import BEARER_SECURITY, caller_id
+from referrals.api.preflight import route_policy
 from referrals.api.problems import problem_responses
-from referrals.api.rate_limits import Budget, per_client
+from referrals.api.rate_limits import Budget
 from referrals.api.schemas import ReferralPageResponse, ReferralResponse, RegisterWithReferralRequest, UserResponse
 from referrals.api.views import registered_response
 from referrals.application.use_cases.list_referrals import MAX_PAGE_SIZE, ListReferrals, ReferralsRequest
@@ -18,7 +19,7 @@ from referrals.application.use_cases.register_user import RegisterUser, Registra
 @post(
     "/register-with-referral",
     status_code=HTTPStatus.CREATED,
-    guards=[per_client(Budget.REGISTRATIONS)],
+    opt=route_policy(budget=Budget.REGISTRATIONS),
     responses=problem_responses(400, 409, 413, 415, 422, 429, 503),
 )
 @inject
@@ -35,7 +36,7 @@ async def register_with_referral(
 
 @get(
     "/referrals/{referrer_id:str}",
-    guards=[requires_bearer_token],
+    opt=route_policy(token=True),
     security=BEARER_SECURITY,
     responses=problem_responses(400, 401, 403, 503),
 )

@@ -3,14 +3,15 @@ from typing import Any
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Request, Router, get
 
-from referrals.api.auth import BEARER_SECURITY, caller_id, requires_bearer_token
+from referrals.api.auth import BEARER_SECURITY, caller_id
+from referrals.api.preflight import route_policy
 from referrals.api.problems import problem_responses
 from referrals.api.schemas import MeResponse
 from referrals.api.views import me_view
 from referrals.application.use_cases.get_profile import GetProfile
 
 
-@get("/me", guards=[requires_bearer_token], security=BEARER_SECURITY, responses=problem_responses(401, 503))
+@get("/me", opt=route_policy(token=True), security=BEARER_SECURITY, responses=problem_responses(401, 503))
 @inject
 async def me(request: Request[Any, Any, Any], get_profile: FromDishka[GetProfile]) -> MeResponse:
     """The caller's own account, with the profile found by the enrichment provider when one is configured."""

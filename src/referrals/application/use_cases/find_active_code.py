@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from referrals.application.policies import CodePolicy
-from referrals.application.ports import CacheMiss, Clock, CodeCache, LiveCode, ReferralCodeRepository
+from referrals.application.ports import CacheMiss, Clock, CodeCache, LiveCode, LiveCodeQueries
 from referrals.domain.emails import canonical_email
 from referrals.domain.errors import InvalidEmail, NoActiveCode
 
@@ -13,7 +13,7 @@ class FindActiveCode:
     An unknown email, a malformed one and a referrer without a live code all answer alike.
     """
 
-    codes: ReferralCodeRepository
+    codes: LiveCodeQueries
     cache: CodeCache
     clock: Clock
     policy: CodePolicy
