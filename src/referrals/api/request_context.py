@@ -5,14 +5,13 @@ import re
 import time
 import uuid
 from contextvars import ContextVar
-from typing import Any
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
-from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from referrals.api import http_metrics
 from referrals.api.docs import DOCS_CONTENT_SECURITY_POLICY, DOCS_PATH
+from referrals.api.http_metrics import UNMEASURED_PATHS
 
 REQUEST_ID_HEADER = "X-Request-ID"
 current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
@@ -25,72 +24,80 @@ SECURITY_HEADERS = {
 }
 # Nothing an API answer could load or run, nor anyone frame it.
 API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
-_STATE_KEY = "referrals.request"
 # An id a client or proxy sent is kept only if it is short and plain: it ends up in every log line.
 _ACCEPTABLE_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
 access_logger = logging.getLogger("referrals.access")
 
 
-class RequestContextMiddleware(ASGIMiddleware):
-    """Adopts the caller's X-Request-ID or makes one, and makes it current for the request's logs."""
+_REQUEST_ID = b"x-request-id"
+_CACHE_CONTROL = b"cache-control"
+_NO_STORE = (_CACHE_CONTROL, b"no-store")
+_SECURITY = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+_API_HEADERS = (*_SECURITY, (b"content-security-policy", API_CONTENT_SECURITY_POLICY.encode()))
+_DOCS_HEADERS = (*_SECURITY, (b"content-security-policy", DOCS_CONTENT_SECURITY_POLICY.encode()))
 
-    scopes = (ScopeType.HTTP,)
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        request_id = _request_state(scope)["id"]
+class RequestContext:
+    """The outermost layer, around routing itself, so that every answer gets it (404s and docs included).
+
+    Adopts the caller's X-Request-ID or makes one and makes it current for the request's logs; stamps
+    the id and the security headers on the answer; then counts it and logs one access line.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self._app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = _adopt_or_make_id(scope)
         token = current_request_id.set(request_id)
+        path = scope["path"]
+        is_docs = path == DOCS_PATH or path.startswith(f"{DOCS_PATH}/")
+        status = 0
+
+        async def stamped(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers") or ())
+                headers.append((_REQUEST_ID, request_id.encode()))
+                headers.extend(_DOCS_HEADERS if is_docs else _API_HEADERS)
+                # API answers are personal or change at once (a deleted code must vanish): no cache may keep them.
+                if not is_docs and not any(name.lower() == _CACHE_CONTROL for name, _ in headers):
+                    headers.append(_NO_STORE)
+                message["headers"] = headers
+            await send(message)
+
         try:
-            await next_app(scope, receive, send)
+            await self._app(scope, receive, stamped)
         finally:
+            # The route template, not the path: paths carry emails, which have no place in logs or metrics.
+            route = scope.get("path_template") or "<unmatched>"
+            elapsed = time.perf_counter() - started
+            if path not in UNMEASURED_PATHS:
+                http_metrics.record(scope["method"], route, status, elapsed)
+            if access_logger.isEnabledFor(logging.INFO):
+                _log_access(request_id, scope["method"], route, status, elapsed)
             current_request_id.reset(token)
 
 
-async def stamp_response(message: Message, scope: Scope) -> None:
-    """A before-send hook, so that every response is stamped, error responses and unknown routes included."""
-    if scope["type"] != ScopeType.HTTP:
-        return
-    state = _request_state(scope)
-    if message["type"] == "http.response.start":
-        state["status"] = message["status"]
-        headers = MutableScopeHeaders.from_message(message)
-        headers.add(REQUEST_ID_HEADER, state["id"])
-        for name, value in SECURITY_HEADERS.items():
-            headers.add(name, value)
-        is_docs = scope["path"] == DOCS_PATH or scope["path"].startswith(f"{DOCS_PATH}/")
-        headers.add("Content-Security-Policy", DOCS_CONTENT_SECURITY_POLICY if is_docs else API_CONTENT_SECURITY_POLICY)
-        if not is_docs and "cache-control" not in headers:
-            # API answers are personal or change at once (a deleted code must vanish): no cache may keep them.
-            headers.add("Cache-Control", "no-store")
-    elif (
-        message["type"] == "http.response.body"
-        and not message.get("more_body", False)
-        and access_logger.isEnabledFor(logging.INFO)
-    ):
-        # The route template, not the path: paths carry emails, which have no place in logs.
-        route = scope.get("path_template") or "<unmatched>"
-        access_logger.info(
-            "%s %s %s",
-            scope["method"],
-            route,
-            state.get("status"),
-            extra={
-                "request_id": state["id"],
-                "method": scope["method"],
-                "route": route,
-                "status": state.get("status"),
-                "duration_ms": round((time.perf_counter() - state["started"]) * 1000, 2),
-            },
-        )
-
-
-def _request_state(scope: Scope) -> dict[str, Any]:
-    extensions: dict[str, Any] = scope.setdefault("extensions", {}) or {}
-    state: dict[str, Any] | None = extensions.get(_STATE_KEY)
-    if state is None:
-        state = {"id": _adopt_or_make_id(scope), "started": time.perf_counter()}
-        extensions[_STATE_KEY] = state
-        scope["extensions"] = extensions
-    return state
+def _log_access(request_id: str, method: str, route: str, status: int, elapsed: float) -> None:
+    access_logger.info(
+        "%s %s %s",
+        method,
+        route,
+        status,
+        extra={
+            "request_id": request_id,
+            "method": method,
+            "route": route,
+            "status": status,
+            "duration_ms": round(elapsed * 1000, 2),
+        },
+    )
 
 
 def _adopt_or_make_id(scope: Scope) -> str:

@@ -7,13 +7,13 @@ import sqlalchemy.exc
 from dishka import Provider, make_async_container
 from dishka.integrations.litestar import setup_dishka
 from litestar import Litestar, Request, Response
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusController
 
 from referrals.api.controllers import auth, operations, referral_codes, referrals, users
 from referrals.api.docs import docs_assets_router, openapi_config
 from referrals.api.errors import exception_handlers, on_dependency_unavailable, on_unexpected_error
 from referrals.api.preflight import preflight
-from referrals.api.request_context import RequestContextMiddleware, stamp_response
+from referrals.api.request_context import RequestContext
 from referrals.bootstrap.config import Settings, load_settings
 from referrals.bootstrap.ioc import default_providers
 
@@ -58,8 +58,6 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
             MetricsController,
             docs_assets_router(),
         ],
-        middleware=[RequestContextMiddleware(), prometheus.middleware],
-        before_send=[stamp_response],
         before_request=preflight,
         exception_handlers={
             **exception_handlers,
@@ -73,21 +71,13 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
         logging_config=None,
     )
     setup_dishka(container, app)
+    app.asgi_handler = RequestContext(app.asgi_handler)
     return app
 
 
 class MetricsController(PrometheusController):
     path = "/metrics"
     include_in_schema = False
-
-
-prometheus = PrometheusConfig(
-    app_name="referrals",
-    prefix="referrals_http",
-    # Label by route template, not by raw path: one series per route, whatever emails are looked up.
-    group_path=True,
-    exclude=["/metrics", "/health", "/ready"],
-)
 
 
 def create_app_from_environment() -> Litestar:
