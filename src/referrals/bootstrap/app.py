@@ -5,7 +5,6 @@ from typing import Any
 
 import sqlalchemy.exc
 from dishka import Provider, make_async_container
-from dishka.integrations.litestar import setup_dishka
 from litestar import Litestar, Request, Response
 from litestar.plugins.prometheus import PrometheusController
 
@@ -16,6 +15,8 @@ from referrals.api.preflight import preflight
 from referrals.api.request_context import RequestContext
 from referrals.bootstrap.config import Settings, load_settings
 from referrals.bootstrap.ioc import default_providers
+from referrals.bootstrap.request_scope import open_request_scopes
+from referrals.bootstrap.runtime import tune_garbage_collection
 
 API_VERSION = "1.0.0"
 # What a database that is down, restarting or overloaded raises: refused or dropped connections,
@@ -70,7 +71,7 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
         # The entry point configures logging for the process; the app must not reconfigure the root logger.
         logging_config=None,
     )
-    setup_dishka(container, app)
+    open_request_scopes(container, app)
     app.asgi_handler = RequestContext(app.asgi_handler)
     return app
 
@@ -81,5 +82,7 @@ class MetricsController(PrometheusController):
 
 
 def create_app_from_environment() -> Litestar:
-    """The ASGI server's factory: settings come from the environment."""
-    return create_app(load_settings())
+    """The ASGI server's factory: settings come from the environment; the process is tuned for serving."""
+    app = create_app(load_settings())
+    app.on_startup.append(tune_garbage_collection)
+    return app
