@@ -7,6 +7,8 @@ load its passes took 20 to 80 ms each: the whole latency tail. Dropping the scop
 request ends lets reference counting free everything at once.
 """
 
+from typing import Any
+
 from dishka import AsyncContainer, Scope
 from litestar import Litestar, Request
 from litestar.enums import ScopeType
@@ -25,7 +27,7 @@ def _with_request_container(app: ASGIApp, container: AsyncContainer) -> ASGIApp:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
-        request: Request[object, object, object] = Request(scope)
+        request: Request[Any, Any, Any] = Request(scope)
         async with container({Request: request}, scope=Scope.REQUEST) as request_container:
             request.state.dishka_container = request_container
             try:
