@@ -19,6 +19,10 @@ class OutageGate:
         self._down = False
 
     @property
+    def retry_after(self) -> float:
+        return self._retry_after
+
+    @property
     def down(self) -> bool:
         return self._down
 

@@ -43,6 +43,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # 0 turns the code cache off: every lookup reads the database.
     code_cache_ttl: Annotated[int, Meta(ge=0)] = 300
     code_cache_max_entries: Annotated[int, Meta(ge=1)] = 100_000
+    # With Valkey: how long a process may answer a lookup from its own memory; 0 asks Valkey every time.
+    code_near_cache_ttl: Annotated[float, Meta(ge=0)] = 30.0
     max_request_body_bytes: Annotated[int, Meta(ge=1024)] = 1024 * 1024
     argon2_time_cost: Annotated[int, Meta(ge=1)] = 2
     argon2_memory_kib: Annotated[int, Meta(ge=8)] = 19 * 1024

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from valkey.asyncio import BlockingConnectionPool, Valkey
 
 from referrals.adapters.cache.in_memory import InMemoryCodeCache
+from referrals.adapters.cache.near import NearCodeCache
 from referrals.adapters.cache.valkey import ValkeyCodeCache
 from referrals.adapters.clock import SystemClock
 from referrals.adapters.integrations.clearbit import ClearbitProfileEnricher
@@ -223,14 +224,38 @@ class ValkeyCacheProvider(Provider):
         await pool.aclose()
 
     @provide(scope=Scope.APP)
-    def code_cache(self, client: Valkey, settings: Settings) -> CodeCache:
+    async def code_cache(self, client: Valkey, settings: Settings) -> AsyncIterator[CodeCache]:
         gate = OutageGate(
             "the Valkey cache",
             settings.valkey_retry_after,
             logging.getLogger("referrals.cache"),
             meanwhile="serving from the database",
         )
-        return ValkeyCodeCache(client, gate, namespace=settings.valkey_namespace)
+        remote = ValkeyCodeCache(client, gate, namespace=settings.valkey_namespace)
+        if settings.code_near_cache_ttl == 0:
+            yield remote
+            return
+        assert settings.valkey_url is not None  # noqa: S101 - this provider is chosen only when it is set
+        # Its own connection: a subscribed connection can do nothing else, and it waits without a timeout.
+        subscriber = Valkey.from_url(settings.valkey_url, socket_connect_timeout=settings.valkey_timeout)
+        near = NearCodeCache(
+            remote,
+            publisher=client,
+            subscriber=subscriber,
+            gate=OutageGate(
+                "the code-invalidation channel",
+                settings.valkey_retry_after,
+                logging.getLogger("referrals.cache"),
+                meanwhile="lookups skip process memory",
+            ),
+            namespace=settings.valkey_namespace,
+            ttl_seconds=settings.code_near_cache_ttl,
+            max_entries=settings.code_cache_max_entries,
+        )
+        await near.start()
+        yield near
+        await near.stop()
+        await subscriber.aclose()
 
     @provide(scope=Scope.APP)
     def rate_limiter(self, client: Valkey, clock: Clock, settings: Settings) -> RateLimiter:

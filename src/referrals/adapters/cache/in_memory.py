@@ -6,9 +6,6 @@ from collections import OrderedDict
 from referrals.adapters.cache import metrics
 from referrals.application.ports import CacheMiss, CodeCache, LiveCode
 
-_hits = metrics.lookups.labels(backend="memory", result="hit")
-_misses = metrics.lookups.labels(backend="memory", result="miss")
-
 
 class InMemoryCodeCache(CodeCache):
     """Least-recently-used, bounded, with per-entry deadlines.
@@ -19,10 +16,12 @@ class InMemoryCodeCache(CodeCache):
     Such fills are rare (they need a write to race a miss), and losing one only costs a later cache miss.
     """
 
-    def __init__(self, max_entries: int = 100_000) -> None:
+    def __init__(self, max_entries: int = 100_000, backend: str = "memory") -> None:
         self._entries: OrderedDict[str, tuple[LiveCode, float]] = OrderedDict()
         self._max_entries = max_entries
         self._generation = 0
+        self._hits = metrics.lookups.labels(backend=backend, result="hit")
+        self._misses = metrics.lookups.labels(backend=backend, result="miss")
 
     async def get(self, email: str) -> LiveCode | CacheMiss:
         entry = self._entries.get(email)
@@ -30,10 +29,10 @@ class InMemoryCodeCache(CodeCache):
             code, deadline = entry
             if time.monotonic() < deadline:
                 self._entries.move_to_end(email)
-                _hits.inc()
+                self._hits.inc()
                 return code
             del self._entries[email]
-        _misses.inc()
+        self._misses.inc()
         return CacheMiss(generation=self._generation)
 
     async def put(self, email: str, code: LiveCode, miss: CacheMiss, ttl_seconds: float) -> None:
@@ -47,6 +46,11 @@ class InMemoryCodeCache(CodeCache):
     async def invalidate(self, email: str) -> None:
         self._generation += 1
         self._entries.pop(email, None)
+
+    def clear(self) -> None:
+        """Forget everything, and refuse every fill that missed before now."""
+        self._generation += 1
+        self._entries.clear()
 
     async def is_healthy(self) -> bool:
         return True

@@ -59,6 +59,11 @@ class ValkeyCodeCache(CodeCache):
         self._generation_prefix = f"{namespace}:{FORMAT_VERSION}:generation:"
         self._fill = client.register_script(_FILL_IF_UNCHANGED)
 
+    @property
+    def unreachable(self) -> bool:
+        """True from a failed call until the next successful one."""
+        return self._gate.down
+
     async def get(self, email: str) -> LiveCode | CacheMiss:
         if not self._gate.is_open():
             _bypassed.inc()
