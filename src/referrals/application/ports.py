@@ -31,6 +31,11 @@ class TransactionManager(Protocol):
         """
         ...
 
+    async def end_reads(self) -> None:
+        """Let go of what earlier reads hold (a pooled connection, a snapshot) before slow work such as
+        hashing a password or asking another service; the next read starts afresh."""
+        ...
+
 
 class PasswordHasher(Protocol):
     async def hash(self, password: str) -> str: ...

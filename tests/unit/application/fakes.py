@@ -105,6 +105,7 @@ class Database:
 class FakeTransactionManager(TransactionManager):
     def __init__(self, database: Database) -> None:
         self._database = database
+        self.reads_ended = 0
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[None]:
@@ -124,6 +125,10 @@ class FakeTransactionManager(TransactionManager):
         finally:
             database.open_snapshot = None
         database.journal.append(COMMIT)
+
+    async def end_reads(self) -> None:
+        assert self._database.open_snapshot is None, "reads end outside a write transaction"
+        self.reads_ended += 1
 
 
 class FakeUserRepository(UserRepository, ReferralQueries):

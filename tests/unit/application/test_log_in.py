@@ -3,7 +3,7 @@ import pytest
 from referrals.application.errors import InvalidCredentials
 from referrals.application.use_cases.log_in import Credentials
 from referrals.domain.refresh_token import refresh_digest
-from tests.unit.application.fakes import FakeAccessTokens, World
+from tests.unit.application.fakes import FakeAccessTokens, World, make_world
 from tests.unit.application.steps import PASSWORD, log_in, logged_in, registered, stored
 
 
@@ -114,3 +114,13 @@ async def test_no_rehash_happens_for_a_wrong_password(world: World) -> None:
 
     assert world.hasher.hashed == []
     assert world.database.users[user.id].password_hash == f"old-scheme:{PASSWORD}"
+
+
+async def test_no_connection_is_held_while_the_password_is_verified() -> None:
+    world = make_world()
+    await registered(world, "ada@example.com")
+    ended_before = world.transaction.reads_ended
+
+    await log_in(world)(Credentials(email="ada@example.com", password=PASSWORD))
+
+    assert world.transaction.reads_ended == ended_before + 1

@@ -38,6 +38,8 @@ class LogIn:
 
     async def _log_in(self, account: str | None, password: str) -> TokenPair:
         user = None if account is None else await self.users.by_email(account)
+        # Nothing holds a database connection while the password is verified.
+        await self.transaction.end_reads()
         # Verify even for an unknown email, so the response time does not tell which emails have accounts.
         verified = await self.hasher.verify(None if user is None else user.password_hash, password)
         if user is None or not verified:

@@ -46,6 +46,8 @@ class RegisterUser:
         code = None if registration.referral_code is None else normalize_code(registration.referral_code)
         if registration.referral_code is not None and code is None:
             raise InvalidReferralCode
+        # Nothing holds a database connection while another service is asked and the password is hashed.
+        await self.transaction.end_reads()
         await self.email_gate.check(email)
         password_hash = await self.hasher.hash(registration.password)
 
