@@ -9,6 +9,7 @@ from dishka import AsyncContainer
 from litestar import Request, Response
 from litestar.background_tasks import BackgroundTask
 
+from referrals.api.injection import app_container
 from referrals.api.schemas import MeResponse, ProfileResponse, TokenResponse, UserResponse
 from referrals.application.sessions import TokenPair
 from referrals.application.use_cases.enrich_profile import EnrichProfile
@@ -16,8 +17,9 @@ from referrals.domain.user import User
 
 logger = logging.getLogger(__name__)
 
-# Token responses must never be stored by a cache on the way (RFC 6749 §5.1).
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+# Token responses must never be stored by a cache on the way (RFC 6749 §5.1): every API answer carries
+# Cache-Control: no-store (see the request context); Pragma is for HTTP/1.0 caches.
+PRAGMA_NO_CACHE = {"Pragma": "no-cache"}
 
 
 def user_view(user: User) -> UserResponse:
@@ -44,11 +46,10 @@ def me_view(user: User) -> MeResponse:
 
 def registered_response(user: User, request: Request[Any, Any, Any]) -> Response[UserResponse]:
     """201 with the new user; the profile enrichment runs once the response is on its way."""
-    container: AsyncContainer = request.app.state.dishka_container
     return Response(
         user_view(user),
         status_code=HTTPStatus.CREATED,
-        background=BackgroundTask(enrich_in_background, container, user.id, user.email),
+        background=BackgroundTask(enrich_in_background, app_container(request), user.id, user.email),
     )
 
 
@@ -64,4 +65,4 @@ async def enrich_in_background(container: AsyncContainer, user_id: UUID, email: 
 
 def token_response(pair: TokenPair) -> Response[Any]:
     body = TokenResponse(access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token)
-    return Response(body, headers=NO_STORE)
+    return Response(body, headers=PRAGMA_NO_CACHE)
