@@ -32,7 +32,8 @@ def canonical_email(raw: str) -> str:
 def is_plausible_email(email: str) -> bool:
     if len(email) > MAX_EMAIL_LENGTH or email.count("@") != 1:
         return False
-    if any(unicodedata.category(char) in _INVISIBLE_CATEGORIES for char in email):
+    # Every invisible ASCII character (controls, spaces) is already refused by the patterns below.
+    if not email.isascii() and any(unicodedata.category(char) in _INVISIBLE_CATEGORIES for char in email):
         return False
     local, domain = email.split("@")
     if len(local) > MAX_LOCAL_PART_LENGTH or not _LOCAL_PART.fullmatch(local):
@@ -43,10 +44,8 @@ def is_plausible_email(email: str) -> bool:
 
 def _is_top_level_label(label: str) -> bool:
     """Letters only (with the combining marks many scripts need, as in ``.भारत``), or punycode."""
-    if _PUNYCODE_LABEL.fullmatch(label):
+    if not 2 <= len(label) <= 63:  # noqa: PLR2004 - the DNS bounds of a top-level label
+        return False
+    if label.isalpha() or _PUNYCODE_LABEL.fullmatch(label):
         return True
-    return (
-        2 <= len(label) <= 63  # noqa: PLR2004 - the DNS bounds of a top-level label
-        and label[0].isalpha()
-        and all(char.isalpha() or unicodedata.category(char).startswith("M") for char in label)
-    )
+    return label[0].isalpha() and all(char.isalpha() or unicodedata.category(char).startswith("M") for char in label)
