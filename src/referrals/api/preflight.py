@@ -4,13 +4,16 @@ One before-request hook checks them all. Litestar guards would do, but every gua
 handler first, which costs more than the checks themselves on the hottest routes.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
+from dishka import AsyncContainer
 from litestar import Request
 
 from referrals.api.auth import authenticate
 from referrals.api.media_types import JSON, refuse_unsupported_media_type
-from referrals.api.rate_limits import Budget, spend
+from referrals.api.rate_limits import Budget, ClientBudgets, spend
+from referrals.application.ports import AccessTokens
 
 _AUTHENTICATED = "referrals.authenticated"
 _BUDGET = "referrals.budget"
@@ -22,12 +25,35 @@ def route_policy(*, token: bool = False, budget: Budget | None = None, body: str
     return {_AUTHENTICATED: token, _BUDGET: budget, _BODY: body}
 
 
-async def preflight(request: Request[Any, Any, Any]) -> None:
-    """The app's before-request hook: 401, then 429, then 415, in that order."""
-    opt = request.route_handler.opt
-    if opt.get(_AUTHENTICATED):
-        await authenticate(request)
-    budget = opt.get(_BUDGET)
-    if budget is not None:
-        await spend(request, budget)
-    refuse_unsupported_media_type(request, opt.get(_BODY, JSON))
+@dataclass(frozen=True, slots=True)
+class _Checkers:
+    access_tokens: AccessTokens
+    budgets: ClientBudgets
+
+
+class Preflight:
+    """The API routes' before-request hook: 401, then 429, then 415, in that order.
+
+    What it checks with lives as long as the app, so it is resolved from the container once, on first use.
+    """
+
+    def __init__(self, container: AsyncContainer) -> None:
+        self._container = container
+        self._checkers: _Checkers | None = None
+
+    async def __call__(self, request: Request[Any, Any, Any]) -> None:
+        checkers = self._checkers or await self._resolve()
+        opt = request.route_handler.opt
+        if opt.get(_AUTHENTICATED):
+            authenticate(request, checkers.access_tokens)
+        budget = opt.get(_BUDGET)
+        if budget is not None:
+            await spend(request, budget, checkers.budgets)
+        refuse_unsupported_media_type(request, opt.get(_BODY, JSON))
+
+    async def _resolve(self) -> _Checkers:
+        self._checkers = _Checkers(
+            access_tokens=await self._container.get(AccessTokens),
+            budgets=await self._container.get(ClientBudgets),
+        )
+        return self._checkers

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from litestar.connection import ASGIConnection
+from litestar import Request
 
 from referrals.api.clients import ClientIdentity
 from referrals.application.ports import Rate
@@ -25,9 +25,8 @@ class ClientBudgets:
     rates: Mapping[Budget, Rate]
 
 
-async def spend(connection: ASGIConnection[Any, Any, Any, Any], budget: Budget) -> None:
+async def spend(request: Request[Any, Any, Any], budget: Budget, budgets: ClientBudgets) -> None:
     """Spend one attempt from the caller's ``budget``, or refuse with ``TooManyAttempts`` (429, Retry-After)."""
-    budgets: ClientBudgets = await connection.state.dishka_container.get(ClientBudgets)
     rate = budgets.rates[budget]
     if rate.enabled:
-        await budgets.throttle.take(f"{budget}:client:{budgets.identity.of(connection.scope)}", rate)
+        await budgets.throttle.take(f"{budget}:client:{budgets.identity.of(request.scope)}", rate)

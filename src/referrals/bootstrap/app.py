@@ -5,17 +5,17 @@ from typing import Any
 
 import sqlalchemy.exc
 from dishka import Provider, make_async_container
-from litestar import Litestar, Request, Response
+from litestar import Litestar, Request, Response, Router
 from litestar.plugins.prometheus import PrometheusController
 
 from referrals.api.controllers import auth, operations, referral_codes, referrals, users
 from referrals.api.docs import docs_assets_router, openapi_config
 from referrals.api.errors import exception_handlers, on_dependency_unavailable, on_unexpected_error
-from referrals.api.preflight import preflight
+from referrals.api.injection import attach_container
+from referrals.api.preflight import Preflight
 from referrals.api.request_context import RequestContext
 from referrals.bootstrap.config import Settings, load_settings
 from referrals.bootstrap.ioc import default_providers
-from referrals.bootstrap.request_scope import open_request_scopes
 from referrals.bootstrap.runtime import tune_garbage_collection
 
 API_VERSION = "1.0.0"
@@ -50,16 +50,18 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
 
     app = Litestar(
         route_handlers=[
-            auth.router,
-            users.router,
-            referral_codes.router,
-            referrals.router,
+            # The API's routes state what they require before their body is read (see Preflight); the
+            # operational and docs routes require nothing and skip the check.
+            Router(
+                path="/",
+                route_handlers=[auth.router, users.router, referral_codes.router, referrals.router],
+                before_request=Preflight(container),
+            ),
             operations.health,
             operations.ready,
             MetricsController,
             docs_assets_router(),
         ],
-        before_request=preflight,
         exception_handlers={
             **exception_handlers,
             sqlalchemy.exc.DBAPIError: on_database_error,
@@ -71,7 +73,7 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
         # The entry point configures logging for the process; the app must not reconfigure the root logger.
         logging_config=None,
     )
-    open_request_scopes(container, app)
+    attach_container(app, container)
     app.asgi_handler = RequestContext(app.asgi_handler)
     return app
 

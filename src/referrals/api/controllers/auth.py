@@ -1,13 +1,14 @@
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from dishka.integrations.litestar import FromDishka, inject
+from dishka import FromDishka
 from litestar import Request, Response, Router, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody
 
 from referrals.api.auth import BEARER_SECURITY, caller_id
 from referrals.api.clients import ClientIdentity
+from referrals.api.injection import inject
 from referrals.api.preflight import route_policy
 from referrals.api.problems import problem_response, problem_responses
 from referrals.api.rate_limits import Budget

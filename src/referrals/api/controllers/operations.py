@@ -3,9 +3,10 @@
 from http import HTTPStatus
 from typing import Any, Literal
 
-from dishka.integrations.litestar import FromDishka, inject
+from dishka import FromDishka
 from litestar import Request, Response, get
 
+from referrals.api.injection import inject
 from referrals.api.problems import problem_response, problem_responses
 from referrals.api.schemas import HealthResponse, ReadinessResponse
 from referrals.application.use_cases.check_readiness import CheckReadiness

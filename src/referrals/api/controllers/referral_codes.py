@@ -1,11 +1,12 @@
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from dishka.integrations.litestar import FromDishka, inject
+from dishka import FromDishka
 from litestar import Request, Router, delete, get, post
 from litestar.params import JSONBody, PathParameter
 
 from referrals.api.auth import BEARER_SECURITY, caller_id
+from referrals.api.injection import inject, inject_app_wide
 from referrals.api.preflight import route_policy
 from referrals.api.problems import problem_responses
 from referrals.api.rate_limits import Budget
@@ -46,7 +47,7 @@ async def delete_code(request: Request[Any, Any, Any], delete_referral_code: Fro
 
 
 @get("/{email:str}", opt=route_policy(budget=Budget.LOOKUPS), responses=problem_responses(400, 404, 429, 503))
-@inject
+@inject_app_wide
 async def find_code(
     email: Annotated[str, PathParameter(max_length=MAX_EMAIL_PATH_LENGTH, description="The referrer's email.")],
     find_active_code: FromDishka[FindActiveCode],

@@ -2,11 +2,12 @@ from http import HTTPStatus
 from typing import Annotated, Any
 from uuid import UUID
 
-from dishka.integrations.litestar import FromDishka, inject
+from dishka import FromDishka
 from litestar import Request, Response, Router, get, post
 from litestar.params import JSONBody, Parameter, PathParameter
 
 from referrals.api.auth import BEARER_SECURITY, caller_id
+from referrals.api.injection import inject
 from referrals.api.preflight import route_policy
 from referrals.api.problems import problem_responses
 from referrals.api.rate_limits import Budget

@@ -1,9 +1,10 @@
 from typing import Any
 
-from dishka.integrations.litestar import FromDishka, inject
+from dishka import FromDishka
 from litestar import Request, Router, get
 
 from referrals.api.auth import BEARER_SECURITY, caller_id
+from referrals.api.injection import inject
 from referrals.api.preflight import route_policy
 from referrals.api.problems import problem_responses
 from referrals.api.schemas import MeResponse
