@@ -1,7 +1,7 @@
 """Repositories against real databases: the constraints hold, and their violations speak the domain's language."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -9,13 +9,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from referrals.adapters.persistence.engine import create_engine
-from referrals.adapters.persistence.live_codes import SqlaLiveCodeQueries
+from referrals.adapters.persistence.live_codes import live_code_queries
 from referrals.adapters.persistence.referral_codes import SqlaReferralCodeRepository
 from referrals.adapters.persistence.refresh_tokens import SqlaRefreshTokenRepository
 from referrals.adapters.persistence.transaction import SqlaTransactionManager
 from referrals.adapters.persistence.users import SqlaReferralQueries, SqlaUserRepository
 from referrals.application.errors import CodeCollision
-from referrals.application.ports import LiveCode
+from referrals.application.ports import LiveCode, LiveCodeQueries
 from referrals.domain.codes import generate_code
 from referrals.domain.errors import ActiveCodeExists, EmailTaken, SelfReferral
 from referrals.domain.ids import new_id
@@ -31,6 +31,12 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+def lookups(engine: AsyncEngine) -> Iterator[LiveCodeQueries]:
+    with live_code_queries(engine) as queries:
+        yield queries
 
 
 @pytest.fixture
@@ -129,11 +135,10 @@ async def test_ended_codes_free_the_owner_and_are_not_live(session: AsyncSession
     assert current.code != first.code
 
 
-async def test_live_lookups_respect_expiry_to_the_microsecond(session: AsyncSession, engine: AsyncEngine) -> None:
+async def test_live_lookups_respect_expiry_to_the_microsecond(session: AsyncSession, lookups: LiveCodeQueries) -> None:
     owner = a_user()
     await saved(session, owner)
     codes = SqlaReferralCodeRepository(session)
-    lookups = SqlaLiveCodeQueries(engine)
     code = a_code(owner, expires_at=NOW + timedelta(minutes=5))
     async with SqlaTransactionManager(session).write():
         await codes.add(code)
@@ -194,11 +199,10 @@ async def test_writers_queue_instead_of_failing(engine: AsyncEngine) -> None:
 
 
 async def test_a_lookup_sees_only_committed_codes_and_leaves_no_transaction_open(
-    session: AsyncSession, engine: AsyncEngine
+    session: AsyncSession, lookups: LiveCodeQueries
 ) -> None:
     owner = a_user()
     await saved(session, owner)
-    lookups = SqlaLiveCodeQueries(engine)
     code = a_code(owner, expires_at=NOW + timedelta(minutes=5))
 
     async with SqlaTransactionManager(session).write():

@@ -21,7 +21,7 @@ from referrals.adapters.integrations.hunter import HunterEmailVerifier
 from referrals.adapters.integrations.null import NullEmailVerifier, NullProfileEnricher
 from referrals.adapters.outage import OutageGate
 from referrals.adapters.persistence.engine import create_engine
-from referrals.adapters.persistence.live_codes import SqlaLiveCodeQueries
+from referrals.adapters.persistence.live_codes import live_code_queries
 from referrals.adapters.persistence.pool_metrics import pool_collector
 from referrals.adapters.persistence.probe import SqlaDatabaseProbe
 from referrals.adapters.persistence.referral_codes import SqlaReferralCodeRepository
@@ -122,8 +122,12 @@ class PersistenceProvider(Provider):
     referral_queries = provide(SqlaReferralQueries, provides=ReferralQueries, scope=Scope.REQUEST)
     codes = provide(SqlaReferralCodeRepository, provides=ReferralCodeRepository, scope=Scope.REQUEST)
     refresh_tokens = provide(SqlaRefreshTokenRepository, provides=RefreshTokenRepository, scope=Scope.REQUEST)
-    # App-wide: lookups need no session of their own, so the hottest route builds nothing per request.
-    live_codes = provide(SqlaLiveCodeQueries, provides=LiveCodeQueries, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    def live_codes(self, engine: AsyncEngine) -> Iterator[LiveCodeQueries]:
+        # App-wide: lookups need no session of their own, so the hottest route builds nothing per request.
+        with live_code_queries(engine) as lookups:
+            yield lookups
 
 
 class SecurityProvider(Provider):

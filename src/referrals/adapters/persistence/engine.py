@@ -3,8 +3,9 @@
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 # Execution option that asks the SQLite begin hook for BEGIN IMMEDIATE.
@@ -27,7 +28,7 @@ def create_engine(
     if backend == "sqlite":
         ensure_sqlite_directory(url)
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": sqlite_busy_timeout_ms / 1000})
-        _configure_sqlite(engine, sqlite_busy_timeout_ms)
+        _configure_sqlite(engine.sync_engine, sqlite_busy_timeout_ms)
         return engine
     connect_args: dict[str, Any] = {}
     if backend == "postgresql":
@@ -43,8 +44,18 @@ def create_engine(
     )
 
 
-def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def create_sqlite_reader(url: URL, busy_timeout_ms: int = 10_000) -> Engine:
+    """A blocking engine on the standard library's driver for the same SQLite file, for single-statement reads
+    run off the event loop (see ``SqliteLiveCodeQueries``); each statement commits on its own."""
+    engine = create_sync_engine(
+        url.set(drivername="sqlite"), connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
+    )
+    _configure_sqlite(engine, busy_timeout_ms)
+    return engine.execution_options(**{SQLITE_AUTOCOMMIT: True})
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the driver, so the begin hook below decides how to begin.
         dbapi_connection.isolation_level = None
@@ -54,7 +65,7 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def on_begin(connection: Connection) -> None:
         # A writer that starts with a read lock and upgrades later can deadlock against another and fail
         # with "database is locked"; taking the write lock up front makes writers queue instead.
