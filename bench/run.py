@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -44,7 +44,7 @@ RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 PASSWORD = "bench-password-123"  # noqa: S105 - the seeded users' known password
 JWT_SECRET = secrets.token_urlsafe(48)
-SCENARIOS = ["S0", "S1", "S2", "S3", "S4", "S5", "MIX"]
+SCENARIOS = ["S0", "S1", "S2", "S3", "S4", "S1+S4", "S5", "MIX"]
 
 
 @dataclass
@@ -58,6 +58,17 @@ class Figures:
     socket_errors: int
     requests: int
     ratio_to_s0: float | None = None
+
+
+@dataclass(frozen=True)
+class Load:
+    """One wrk run: a scenario's script and its inputs."""
+
+    scenario: str
+    script: str
+    environment: dict[str, str]
+    connections: int | None = None
+    threads: int | None = None
 
 
 @dataclass
@@ -194,42 +205,17 @@ def run_configuration(args: argparse.Namespace, backend: str, workers: int) -> C
         wanted = set(args.scenarios)
         with service(environment, workers) as (url, pid):
             files["tokens"] = log_in_some(url, files["emails"], work)
-            if "S0" in wanted:
-                configuration.figures.append(
-                    load(args, url, "S0", "get_paths.lua", {"BENCH_PATHS": single_path(work, "/health")})
-                )
-            if "S1" in wanted:
+            if "S1" in wanted or "S1+S4" in wanted or "MIX" in wanted:
                 warm_every_path(url, files["warm"], passes=2 * workers)
-                configuration.figures.append(load(args, url, "S1", "get_paths.lua", {"BENCH_PATHS": files["warm"]}))
-            if "S3" in wanted:
-                configuration.figures.append(
-                    load(
-                        args,
-                        url,
-                        "S3",
-                        "get_paths.lua",
-                        {"BENCH_PATHS": single_path(work, "/users/me"), "BENCH_TOKENS": files["tokens"]},
-                    )
-                )
-            if "S4" in wanted:
-                configuration.figures.append(load(args, url, "S4", "login.lua", {"BENCH_EMAILS": files["emails"]}))
-            if "S5" in wanted:
-                configuration.figures.append(
-                    load(args, url, "S5", "register_with_referral.lua", {"BENCH_CODES": files["codes"]})
-                )
+            for scenario in SCENARIOS:
+                if scenario in wanted and scenario != "S2":
+                    configuration.figures.extend(load_together(args, url, *scenario_loads(scenario, files, work)))
             if "MIX" in wanted:
-                mix = {
-                    "BENCH_WARM": files["warm"],
-                    "BENCH_COLD": files["cold"],
-                    "BENCH_TOKENS": files["tokens"],
-                    "BENCH_EMAILS": files["emails"],
-                }
-                configuration.figures.append(load(args, url, "MIX", "mix.lua", mix))
                 configuration.rss_mb_per_worker = worker_rss_mb(pid)
         if "S2" in wanted:
             # The database path: the same lookups with the code cache turned off.
             with service({**environment, "CODE_CACHE_TTL": "0"}, workers) as (url, _):
-                configuration.figures.append(load(args, url, "S2", "get_paths.lua", {"BENCH_PATHS": files["cold"]}))
+                configuration.figures.extend(load_together(args, url, *scenario_loads("S2", files, work)))
     with bare_litestar(workers) as url:
         configuration.bare_litestar_rps = load(
             args, url, "bare", "get_paths.lua", {"BENCH_PATHS": single_path(work_dir(), "/health")}
@@ -238,6 +224,45 @@ def run_configuration(args: argparse.Namespace, backend: str, workers: int) -> C
     for figures in configuration.figures:
         figures.ratio_to_s0 = round(figures.rps / baseline, 3) if baseline else None
     return configuration
+
+
+def scenario_loads(scenario: str, files: dict[str, str], work: Path) -> list[Load]:
+    """What wrk runs for ``scenario``: one load, or several at once."""
+    lookups = Load(scenario, "get_paths.lua", {"BENCH_PATHS": files["warm"]})
+    logins = Load(scenario, "login.lua", {"BENCH_EMAILS": files["emails"]})
+    loads = {
+        "S0": [Load(scenario, "get_paths.lua", {"BENCH_PATHS": single_path(work, "/health")})],
+        "S1": [lookups],
+        # S2 is S1's path on the other half of the emails, on a service started with the code cache off.
+        "S2": [Load(scenario, "get_paths.lua", {"BENCH_PATHS": files["cold"]})],
+        "S3": [
+            Load(
+                scenario,
+                "get_paths.lua",
+                {"BENCH_PATHS": single_path(work, "/users/me"), "BENCH_TOKENS": files["tokens"]},
+            )
+        ],
+        "S4": [logins],
+        # Cached lookups while logins keep every hashing thread busy: does argon2 starve the event loop?
+        "S1+S4": [
+            replace(lookups, scenario="S1|S4"),
+            replace(logins, scenario="S4|S1", connections=16, threads=1),
+        ],
+        "S5": [Load(scenario, "register_with_referral.lua", {"BENCH_CODES": files["codes"]})],
+        "MIX": [
+            Load(
+                scenario,
+                "mix.lua",
+                {
+                    "BENCH_WARM": files["warm"],
+                    "BENCH_COLD": files["cold"],
+                    "BENCH_TOKENS": files["tokens"],
+                    "BENCH_EMAILS": files["emails"],
+                },
+            )
+        ],
+    }
+    return loads[scenario]
 
 
 _work_dir = Path(tempfile.mkdtemp(prefix="referrals-bench-"))
@@ -451,36 +476,42 @@ def serving(command: list[str], env: dict[str, str], port: int) -> Iterator[int]
         (RESULTS / "server.pid").unlink(missing_ok=True)
 
 
-def load(
-    args: argparse.Namespace,
-    url: str,
-    scenario: str,
-    script: str,
-    environment: dict[str, str],
-    duration: int | None = None,
-) -> Figures:
-    seconds = duration or args.duration
+def load(args: argparse.Namespace, url: str, scenario: str, script: str, environment: dict[str, str]) -> Figures:
+    return load_together(args, url, Load(scenario, script, environment))[0]
+
+
+def load_together(args: argparse.Namespace, url: str, *loads: Load) -> list[Figures]:
+    """Run every load against ``url`` at once, for ``args.duration`` seconds, and return each one's figures."""
+    running = [(each, start_wrk(args, url, each)) for each in loads]
+    return [collect_wrk(each, process) for each, process in running]
+
+
+def start_wrk(args: argparse.Namespace, url: str, each: Load) -> subprocess.Popen[str]:
     # wrk gives up on a request after 2 s by default and counts it as an error; argon2-bound scenarios
     # queue longer than that at 64 connections, so the limit is raised to tell slow from failed.
     command = [
         "wrk",
-        f"-t{args.threads}",
-        f"-c{args.connections}",
-        f"-d{seconds}s",
+        f"-t{each.threads or args.threads}",
+        f"-c{each.connections or args.connections}",
+        f"-d{args.duration}s",
         f"--timeout={args.timeout}s",
         "--latency",
         "-s",
-        str(LUA / script),
+        str(LUA / each.script),
         url,
     ]
-    env = {**os.environ, **environment, "BENCH_LUA": str(LUA), "BENCH_PASSWORD": PASSWORD}
-    finished = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    match = re.search(r"BENCH-JSON (\{.*\})", finished.stdout)
-    if finished.returncode != 0 or match is None:
-        sys.exit(f"wrk failed on {scenario} (exit {finished.returncode}):\n{finished.stdout}\n{finished.stderr}")
+    env = {**os.environ, **each.environment, "BENCH_LUA": str(LUA), "BENCH_PASSWORD": PASSWORD}
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def collect_wrk(each: Load, process: subprocess.Popen[str]) -> Figures:
+    stdout, stderr = process.communicate()
+    match = re.search(r"BENCH-JSON (\{.*\})", stdout)
+    if process.returncode != 0 or match is None:
+        sys.exit(f"wrk failed on {each.scenario} (exit {process.returncode}):\n{stdout}\n{stderr}")
     raw = json.loads(match[1])
     figures = Figures(
-        scenario=scenario,
+        scenario=each.scenario,
         rps=round(raw["requests"] / (raw["duration_us"] / 1e6), 1),
         p50_ms=raw["p50_us"] / 1000,
         p90_ms=raw["p90_us"] / 1000,
@@ -491,7 +522,7 @@ def load(
     )
     latency = f"p50 {figures.p50_ms:.2f} ms  p99 {figures.p99_ms:.2f} ms"
     errors = f"non-2xx {figures.non_2xx}, socket errors {figures.socket_errors}"
-    print(f"   {scenario:<8} {figures.rps:>10,.0f} rps  {latency}  {errors}", flush=True)
+    print(f"   {each.scenario:<8} {figures.rps:>10,.0f} rps  {latency}  {errors}", flush=True)
     return figures
 
 
@@ -526,6 +557,10 @@ def print_table(configuration: Configuration, argon2_per_second: float) -> None:
             print(
                 f"{name} / argon2 hash rate: {rate / argon2_per_second:.3f} (argon2 alone: {argon2_per_second:,.1f}/s)"
             )
+    solo = next((f for f in configuration.figures if f.scenario == "S1"), None)
+    during = next((f for f in configuration.figures if f.scenario == "S1|S4"), None)
+    if solo and during:
+        print(f"S1 p99 while S4 runs / S1 p99 alone: {during.p99_ms / solo.p99_ms:.2f}")
     if configuration.rss_mb_per_worker:
         print(f"RSS per worker after MIX: {configuration.rss_mb_per_worker} MB")
 
