@@ -30,7 +30,7 @@ from referrals.adapters.persistence.transaction import SqlaTransactionManager
 from referrals.adapters.persistence.users import SqlaReferralQueries, SqlaUserRepository
 from referrals.adapters.rate_limits.in_memory import InMemoryRateLimiter
 from referrals.adapters.rate_limits.valkey import ValkeyRateLimiter
-from referrals.adapters.security.argon2 import Argon2Parameters, Argon2PasswordHasher
+from referrals.adapters.security.argon2 import Argon2Parameters, Argon2PasswordHasher, hashing_pool
 from referrals.adapters.security.jwt import JwtAccessTokens
 from referrals.api.clients import ClientIdentity
 from referrals.api.rate_limits import Budget, ClientBudgets
@@ -136,7 +136,7 @@ class SecurityProvider(Provider):
         # No wider than the machine, counting every worker's pool: more threads only queue argon2 work
         # behind the event loops, and each keeps 19 MiB of argon2 memory resident.
         threads = settings.hashing_threads or max(1, (os.cpu_count() or 1) // settings.workers)
-        executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="argon2")
+        executor = hashing_pool(threads)
         yield executor
         executor.shutdown(wait=True)
 
