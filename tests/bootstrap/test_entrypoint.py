@@ -115,6 +115,33 @@ def test_sigterm_while_the_workers_are_still_starting_stops_within_the_shutdown_
     assert exit_code == 0, log.read_text()
 
 
+def process_environment(pid: int) -> dict[str, str]:
+    entries = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(entry.decode().partition("=")[::2] for entry in entries if entry)
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads a process's environment from /proc")
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("4", "4")])
+def test_the_server_runs_with_one_malloc_arena_unless_told_otherwise(
+    tmp_path: Path, given: str | None, expected: str
+) -> None:
+    port = free_port()
+    settings = {"PORT": str(port)} | ({} if given is None else {"MALLOC_ARENA_MAX": given})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("MALLOC_ARENA_MAX", raising=False)
+        server, _ = serve(tmp_path, **settings)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/health", server)
+        # The same process, re-executed: glibc reads the variable only when a process starts.
+        arenas = process_environment(server.pid).get("MALLOC_ARENA_MAX")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        exit_code = server.wait(timeout=15)
+
+    assert arenas == expected
+    assert exit_code == 0
+
+
 @pytest.mark.parametrize(
     ("settings", "named"),
     [
