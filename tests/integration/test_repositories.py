@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -9,11 +10,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from referrals.adapters.persistence.engine import create_engine
-from referrals.adapters.persistence.live_codes import live_code_queries
+from referrals.adapters.persistence.live_codes import SqlaLiveCodeQueries
+from referrals.adapters.persistence.reads import CommittedReads, committed_reads
 from referrals.adapters.persistence.referral_codes import SqlaReferralCodeRepository
 from referrals.adapters.persistence.refresh_tokens import SqlaRefreshTokenRepository
 from referrals.adapters.persistence.transaction import SqlaTransactionManager
-from referrals.adapters.persistence.users import SqlaReferralQueries, SqlaUserRepository
+from referrals.adapters.persistence.users import SqlaReferralQueries, SqlaUserQueries, SqlaUserRepository
 from referrals.application.errors import CodeCollision
 from referrals.application.ports import LiveCode, LiveCodeQueries
 from referrals.domain.codes import generate_code
@@ -21,7 +23,7 @@ from referrals.domain.errors import ActiveCodeExists, EmailTaken, SelfReferral
 from referrals.domain.ids import new_id
 from referrals.domain.referral_code import CodeState, ReferralCode
 from referrals.domain.refresh_token import RefreshToken
-from referrals.domain.user import User
+from referrals.domain.user import EnrichedProfile, Profile, User
 
 NOW = datetime.now(UTC)
 
@@ -34,9 +36,14 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def lookups(engine: AsyncEngine) -> Iterator[LiveCodeQueries]:
-    with live_code_queries(engine) as queries:
-        yield queries
+def reads(engine: AsyncEngine) -> Iterator[CommittedReads]:
+    with committed_reads(engine) as committed:
+        yield committed
+
+
+@pytest.fixture
+def lookups(reads: CommittedReads) -> LiveCodeQueries:
+    return SqlaLiveCodeQueries(reads)
 
 
 @pytest.fixture
@@ -214,3 +221,20 @@ async def test_a_lookup_sees_only_committed_codes_and_leaves_no_transaction_open
     async with SqlaTransactionManager(session).write():
         await SqlaReferralCodeRepository(session).end(code.id, CodeState.DELETED, NOW)
     assert await lookups.live_by_owner_email(owner.email, NOW) is None
+
+
+async def test_a_user_is_read_by_id_once_committed_with_its_profile(
+    session: AsyncSession, reads: CommittedReads
+) -> None:
+    accounts = SqlaUserQueries(reads)
+    user = a_user()
+    profile = EnrichedProfile(Profile(full_name="Ada Lovelace", company="Analytical Engines"), NOW, "clearbit")
+
+    async with SqlaTransactionManager(session).write():
+        await SqlaUserRepository(session).add(user)
+        assert await accounts.by_id(user.id) is None  # not committed yet
+    async with SqlaTransactionManager(session).write():
+        await SqlaUserRepository(session).set_profile(user.id, profile)
+
+    assert await accounts.by_id(user.id) == replace(user, profile=profile)
+    assert await accounts.by_id(new_id()) is None

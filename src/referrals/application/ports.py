@@ -84,6 +84,12 @@ class Referral:
     created_at: datetime
 
 
+class UserQueries(Protocol):
+    """Committed accounts, read outside any unit of work."""
+
+    async def by_id(self, user_id: UUID) -> User | None: ...
+
+
 class ReferralQueries(Protocol):
     async def referrals_of(self, referrer_id: UUID, limit: int, offset: int) -> tuple[Sequence[Referral], int]:
         """One page of the referrer's referrals, newest first, and how many there are in all."""

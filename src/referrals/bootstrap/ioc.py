@@ -21,13 +21,14 @@ from referrals.adapters.integrations.hunter import HunterEmailVerifier
 from referrals.adapters.integrations.null import NullEmailVerifier, NullProfileEnricher
 from referrals.adapters.outage import OutageGate
 from referrals.adapters.persistence.engine import create_engine
-from referrals.adapters.persistence.live_codes import live_code_queries
+from referrals.adapters.persistence.live_codes import SqlaLiveCodeQueries
 from referrals.adapters.persistence.pool_metrics import pool_collector
 from referrals.adapters.persistence.probe import SqlaDatabaseProbe
+from referrals.adapters.persistence.reads import CommittedReads, committed_reads
 from referrals.adapters.persistence.referral_codes import SqlaReferralCodeRepository
 from referrals.adapters.persistence.refresh_tokens import SqlaRefreshTokenRepository
 from referrals.adapters.persistence.transaction import SqlaTransactionManager
-from referrals.adapters.persistence.users import SqlaReferralQueries, SqlaUserRepository
+from referrals.adapters.persistence.users import SqlaReferralQueries, SqlaUserQueries, SqlaUserRepository
 from referrals.adapters.rate_limits.in_memory import InMemoryRateLimiter
 from referrals.adapters.rate_limits.valkey import ValkeyRateLimiter
 from referrals.adapters.security.argon2 import Argon2Parameters, Argon2PasswordHasher, hashing_pool
@@ -52,6 +53,7 @@ from referrals.application.ports import (
     ReferralQueries,
     RefreshTokenRepository,
     TransactionManager,
+    UserQueries,
     UserRepository,
 )
 from referrals.application.sessions import SessionTokens
@@ -124,10 +126,13 @@ class PersistenceProvider(Provider):
     refresh_tokens = provide(SqlaRefreshTokenRepository, provides=RefreshTokenRepository, scope=Scope.REQUEST)
 
     @provide(scope=Scope.APP)
-    def live_codes(self, engine: AsyncEngine) -> Iterator[LiveCodeQueries]:
-        # App-wide: lookups need no session of their own, so the hottest route builds nothing per request.
-        with live_code_queries(engine) as lookups:
-            yield lookups
+    def committed_reads(self, engine: AsyncEngine) -> Iterator[CommittedReads]:
+        with committed_reads(engine) as reads:
+            yield reads
+
+    # App-wide: the hot reads need no session of their own, so their routes build nothing per request.
+    live_codes = provide(SqlaLiveCodeQueries, provides=LiveCodeQueries, scope=Scope.APP)
+    user_queries = provide(SqlaUserQueries, provides=UserQueries, scope=Scope.APP)
 
 
 class SecurityProvider(Provider):
@@ -314,7 +319,7 @@ class UseCaseProvider(Provider):
     log_in = provide(LogIn)
     refresh_session = provide(RefreshSession)
     log_out = provide(LogOut)
-    get_profile = provide(GetProfile)
+    get_profile = provide(GetProfile, scope=Scope.APP)
     create_referral_code = provide(CreateReferralCode)
     delete_referral_code = provide(DeleteReferralCode)
     find_active_code = provide(FindActiveCode, scope=Scope.APP)

@@ -41,6 +41,7 @@ from referrals.application.ports import (
     ReferralQueries,
     RefreshTokenRepository,
     TransactionManager,
+    UserQueries,
     UserRepository,
 )
 from referrals.application.sessions import SessionTokens
@@ -131,7 +132,7 @@ class FakeTransactionManager(TransactionManager):
         self.reads_ended += 1
 
 
-class FakeUserRepository(UserRepository, ReferralQueries):
+class FakeUserRepository(UserRepository, UserQueries, ReferralQueries):
     def __init__(self, database: Database) -> None:
         self._database = database
         self.pages_asked: list[tuple[UUID, int, int]] = []
@@ -146,6 +147,11 @@ class FakeUserRepository(UserRepository, ReferralQueries):
 
     async def get(self, user_id: UUID) -> User | None:
         return self._database.users.get(user_id)
+
+    async def by_id(self, user_id: UUID) -> User | None:
+        # Committed data only: what an open write transaction changed is not seen yet.
+        snapshot = self._database.open_snapshot
+        return (self._database.users if snapshot is None else snapshot.users).get(user_id)
 
     async def by_email(self, email: str) -> User | None:
         return next((user for user in self._database.users.values() if user.email == email), None)

@@ -2,16 +2,19 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from referrals.adapters.persistence.constraints import reraise_as_domain_error
+from referrals.adapters.persistence.reads import CommittedReads
 from referrals.adapters.persistence.tables import users
-from referrals.application.ports import Referral, ReferralQueries, UserRepository
+from referrals.application.ports import Referral, ReferralQueries, UserQueries, UserRepository
 from referrals.domain.errors import EmailTaken, SelfReferral
 from referrals.domain.user import EnrichedProfile, Profile, User
 
+# Built once, like every statement on a hot read path.
+_USER_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
 _ERROR_BY_CONSTRAINT = {"uq_users_email": EmailTaken, "ck_users_not_self_referral": SelfReferral}
 
 
@@ -62,6 +65,15 @@ class SqlaUserRepository(UserRepository):
                 profile_source=profile.source,
             )
         )
+
+
+class SqlaUserQueries(UserQueries):
+    def __init__(self, reads: CommittedReads) -> None:
+        self._reads = reads
+
+    async def by_id(self, user_id: UUID) -> User | None:
+        row = await self._reads.first(_USER_BY_ID, {"user_id": user_id})
+        return None if row is None else _to_user(row._mapping)  # noqa: SLF001 - Row's public mapping view
 
 
 class SqlaReferralQueries(ReferralQueries):
