@@ -33,6 +33,8 @@ async def test_an_implausible_email_is_refused_with_422(api: Api) -> None:
         ({"email": "ada@example.com"}, "password"),
         ({"password": PASSWORD}, "email"),
         ({"email": 42, "password": PASSWORD}, "email"),
+        ({"email": "ada.example.com", "password": PASSWORD}, "email"),
+        ({"email": "ada@example@com", "password": PASSWORD}, "email"),
     ],
 )
 async def test_a_body_off_the_schema_is_refused_with_field_details(

@@ -44,6 +44,13 @@ async def test_unknown_expired_and_deleted_codes_are_one_and_the_same_422(api: A
     assert all(body == bodies[0] for body in bodies)
 
 
+@pytest.mark.parametrize("code", ["0000-0000-0000", "0000000000000U", "00000000000000", "７K3M9QXD2R4TB"])
+async def test_a_code_that_cannot_be_one_is_off_the_schema(api: Api, code: str) -> None:
+    problem = assert_problem(await api.register("bob@example.com", referral_code=code), 400)
+
+    assert [error["key"] for error in problem["errors"]] == ["referral_code"]
+
+
 async def test_a_taken_email_wins_over_a_bad_code(api: Api) -> None:
     await api.account("bob@example.com")
 
