@@ -95,6 +95,7 @@ async def test_an_unexpected_error_is_a_500_problem_without_internals(
 
     problem = assert_problem(response, 500)
     assert "secret" not in response.text
+    assert (response.headers["x-content-type-options"], response.headers["cache-control"]) == ("nosniff", "no-store")
     assert problem["instance"].startswith("urn:uuid:")
     assert problem["instance"] in caplog.text
     assert "RuntimeError" in caplog.text
