@@ -65,6 +65,17 @@ async def test_a_taken_email_is_a_409_with_a_good_code_too(api: Api) -> None:
     assert_problem(await api.register("bob@example.com", referral_code=code), 409)
 
 
+@pytest.mark.parametrize("spelling", ["ada@example.com", " ADA@Example.com ", "ａｄａ@example.com"])
+async def test_no_one_can_become_their_own_referral(api: Api, spelling: str) -> None:
+    # Registering creates a new account, so only the owner's own email could point back at them: it is taken.
+    referrer = await api.account("ada@example.com")
+    code = (await api.create_code(referrer)).json()["code"]
+
+    assert_problem(await api.register(spelling, referral_code=code), 409, "email-taken")
+    page = (await api.client.get(f"/referrals/{referrer.id}", headers=referrer.headers)).json()
+    assert page["total"] == 0
+
+
 async def test_the_referral_code_is_required_on_that_route(api: Api) -> None:
     body = {"email": "bob@example.com", "password": "correct horse battery"}
 
