@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -26,6 +27,8 @@ EMAIL = "fuzz@example.com"
 REFERRER_EMAIL = "referrer@example.com"
 PASSWORD = "fuzzing is fun"
 # Expiries the service accepts for the whole run: strictly ahead, and within MAX_CODE_LIFETIME_DAYS (365).
+# Each refresh token rotates on its first use (and a reuse revokes its chain), so each comes from a login of its own.
+REFRESH_TOKENS = 100
 LIVE_EXPIRIES = (timedelta(hours=1), timedelta(days=1), timedelta(days=30), timedelta(days=364))
 
 
@@ -35,6 +38,7 @@ class Seeds:
 
     user_id: str
     access_token: str
+    refresh_tokens: list[str]
     referral_code: str
 
 
@@ -120,21 +124,23 @@ def seed_accounts(base_url: str) -> Seeds:
         code = client.post(
             "/referral-code/create",
             json={"expires_at": (datetime.now(UTC) + timedelta(days=30)).isoformat()},
-            headers={"Authorization": f"Bearer {log_in(client, REFERRER_EMAIL)}"},
+            headers={"Authorization": f"Bearer {log_in(client, REFERRER_EMAIL)['access_token']}"},
         )
         code.raise_for_status()
         return Seeds(
             user_id=fuzzer.json()["id"],
-            access_token=log_in(client, EMAIL),
+            access_token=log_in(client, EMAIL)["access_token"],
+            refresh_tokens=[log_in(client, EMAIL)["refresh_token"] for _ in range(REFRESH_TOKENS)],
             referral_code=code.json()["code"],
         )
 
 
-def log_in(client: httpx.Client, email: str) -> str:
+def log_in(client: httpx.Client, email: str) -> dict[str, Any]:
+    """The token pair of a new session."""
     login = client.post("/auth/login", data={"username": email, "password": PASSWORD})
     login.raise_for_status()
-    token: str = login.json()["access_token"]
-    return token
+    pair: dict[str, Any] = login.json()
+    return pair
 
 
 def write_config(scratch: Path, seeds: Seeds) -> Path:
@@ -144,6 +150,7 @@ def write_config(scratch: Path, seeds: Seeds) -> Path:
     dictionaries = {
         "usernames": [EMAIL, f"  {EMAIL.upper()} "],
         "passwords": [PASSWORD],
+        "refresh-tokens": seeds.refresh_tokens,
         "referrers": [REFERRER_EMAIL, REFERRER_EMAIL.upper()],
         "live-codes": [code, f"{code[:4]}-{code[4:8]}-{code[8:]}".lower()],
         "live-expiries": [(now + ahead).isoformat() for ahead in LIVE_EXPIRIES],
