@@ -86,15 +86,20 @@ async def test_wrong_password_and_unknown_email_are_indistinguishable(api: Api) 
 
 
 @pytest.mark.parametrize(
-    "form",
+    ("form", "fields"),
     [
-        {"grant_type": "client_credentials"},
-        {"grant_type": "password", "username": "ada@example.com"},
-        {"grant_type": "refresh_token"},
+        ({"grant_type": "client_credentials"}, ["grant_type"]),
+        ({"grant_type": "password", "username": "ada@example.com"}, ["password"]),
+        ({"username": "", "password": ""}, ["username", "password"]),
+        ({"grant_type": "refresh_token", "username": "ada@example.com"}, ["refresh_token"]),
     ],
 )
-async def test_an_incomplete_or_unsupported_grant_is_a_400(api: Api, form: dict[str, str]) -> None:
-    assert_problem(await api.client.post("/auth/login", data=form), 400)
+async def test_an_incomplete_or_unsupported_grant_is_a_400_naming_the_fields(
+    api: Api, form: dict[str, str], fields: list[str]
+) -> None:
+    problem = assert_problem(await api.client.post("/auth/login", data=form), 400)
+
+    assert [error["key"] for error in problem["errors"]] == fields
 
 
 async def test_the_refresh_grant_rotates_through_the_token_endpoint(api: Api) -> None:

@@ -145,23 +145,24 @@ class TokenForm(msgspec.Struct, frozen=True):
     client_secret: Annotated[str, Meta(max_length=256)] = ""
 
 
-# Which fields each grant needs (RFC 6749 §4.3.2 and §6), for the OpenAPI document: a msgspec struct cannot say
-# that a field is required for one value of another. The login handler enforces it (400).
+# Which fields each grant needs (RFC 6749 §4.3.2 and §6). A msgspec struct cannot say that a field is required
+# for one value of another: the login handler checks it (400), and the OpenAPI document says it with a oneOf.
+GRANT_FIELDS: dict[str, tuple[str, ...]] = {"password": ("username", "password"), "refresh_token": ("refresh_token",)}
+
+
+def _grant_schema(title: str, grant_type: str, *, names_itself: bool) -> Schema:
+    fields = GRANT_FIELDS[grant_type]
+    return Schema(
+        title=title,
+        properties={"grant_type": Schema(const=grant_type), **{name: Schema(min_length=1) for name in fields}},
+        required=[*(["grant_type"] if names_itself else []), *fields],
+    )
+
+
 TOKEN_FORM_GRANTS = [
-    Schema(
-        title="Password grant",
-        properties={
-            "grant_type": Schema(const="password"),
-            "username": Schema(min_length=1),
-            "password": Schema(min_length=1),
-        },
-        required=["username", "password"],
-    ),
-    Schema(
-        title="Refresh-token grant",
-        properties={"grant_type": Schema(const="refresh_token"), "refresh_token": Schema(min_length=1)},
-        required=["grant_type", "refresh_token"],
-    ),
+    # A form without grant_type is a password grant.
+    _grant_schema("Password grant", "password", names_itself=False),
+    _grant_schema("Refresh-token grant", "refresh_token", names_itself=True),
 ]
 
 

@@ -13,7 +13,9 @@ from referrals.api.preflight import route_policy
 from referrals.api.problems import problem_response, problem_responses
 from referrals.api.rate_limits import Budget
 from referrals.api.schemas import (
+    GRANT_FIELDS,
     TOKEN_FORM_GRANTS,
+    FieldError,
     RefreshRequest,
     RegisterRequest,
     TokenForm,
@@ -65,13 +67,15 @@ async def login(
 
     Failed password attempts are budgeted per client and per account and client; a spent budget answers 429
     with `Retry-After`."""
+    required = GRANT_FIELDS[data.grant_type]
+    if missing := [name for name in required if not getattr(data, name)]:
+        message = f"required for the {data.grant_type} grant"
+        errors = [FieldError(message=message, key=name, source="body") for name in missing]
+        detail = f"The {data.grant_type} grant needs {' and '.join(required)}."
+        return problem_response(request, HTTPStatus.BAD_REQUEST, detail=detail, errors=errors)
     if data.grant_type == "refresh_token":
-        if not data.refresh_token:
-            return problem_response(request, HTTPStatus.BAD_REQUEST, detail="refresh_token is required.")
         pair = await refresh_session(data.refresh_token)
     else:
-        if not data.username or not data.password:
-            return problem_response(request, HTTPStatus.BAD_REQUEST, detail="username and password are required.")
         credentials = Credentials(email=data.username, password=data.password, client=clients.of(request.scope))
         pair = await log_in(credentials)
     return token_response(pair)
