@@ -33,6 +33,8 @@ async def test_an_implausible_email_is_refused_with_422(api: Api) -> None:
         ({"email": "ada@example.com"}, "password"),
         ({"password": PASSWORD}, "email"),
         ({"email": 42, "password": PASSWORD}, "email"),
+        ({"email": "ada.example.com", "password": PASSWORD}, "email"),
+        ({"email": "ada@example@com", "password": PASSWORD}, "email"),
     ],
 )
 async def test_a_body_off_the_schema_is_refused_with_field_details(
@@ -84,15 +86,20 @@ async def test_wrong_password_and_unknown_email_are_indistinguishable(api: Api) 
 
 
 @pytest.mark.parametrize(
-    "form",
+    ("form", "fields"),
     [
-        {"grant_type": "client_credentials"},
-        {"grant_type": "password", "username": "ada@example.com"},
-        {"grant_type": "refresh_token"},
+        ({"grant_type": "client_credentials"}, ["grant_type"]),
+        ({"grant_type": "password", "username": "ada@example.com"}, ["password"]),
+        ({"username": "", "password": ""}, ["username", "password"]),
+        ({"grant_type": "refresh_token", "username": "ada@example.com"}, ["refresh_token"]),
     ],
 )
-async def test_an_incomplete_or_unsupported_grant_is_a_400(api: Api, form: dict[str, str]) -> None:
-    assert_problem(await api.client.post("/auth/login", data=form), 400)
+async def test_an_incomplete_or_unsupported_grant_is_a_400_naming_the_fields(
+    api: Api, form: dict[str, str], fields: list[str]
+) -> None:
+    problem = assert_problem(await api.client.post("/auth/login", data=form), 400)
+
+    assert [error["key"] for error in problem["errors"]] == fields
 
 
 async def test_the_refresh_grant_rotates_through_the_token_endpoint(api: Api) -> None:

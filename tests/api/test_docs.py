@@ -3,6 +3,8 @@ from typing import Any
 
 import pytest
 
+from referrals.api.schemas import EMAIL_PATTERN, TYPED_CODE_PATTERN
+from referrals.domain.emails import MAX_EMAIL_LENGTH
 from tests.api.conftest import Api
 
 CONTRACT = {
@@ -114,3 +116,58 @@ async def test_the_docs_get_a_policy_that_lets_them_run_and_the_api_one_that_let
     assert "script-src 'self'" in docs
     assert "https:" not in docs
     assert api_answer == "default-src 'none'; frame-ancestors 'none'"
+
+
+def request_strings(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every string a client sends, by where it goes: parameters, and the properties of request bodies."""
+    components = document["components"]["schemas"]
+    found = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            parameters = operation.get("parameters", [])
+            found.extend((f"{method} {path} {parameter['name']}", parameter["schema"]) for parameter in parameters)
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                body = components[content["schema"]["$ref"].rsplit("/", 1)[-1]]
+                found.extend((f"{method} {path} {name}", schema) for name, schema in body["properties"].items())
+    return [(where, schema) for where, schema in found if schema.get("type") == "string"]
+
+
+async def test_every_free_form_string_in_a_request_has_a_maximum_length(api: Api) -> None:
+    strings = request_strings(await openapi(api))
+
+    assert len(strings) > 10
+    for where, schema in strings:
+        # Identifiers and timestamps are bounded by their format, which the edge parses; choices by their enum.
+        bounded_otherwise = schema.get("format") in {"uuid", "date-time"} or "enum" in schema
+        assert "maxLength" in schema or bounded_otherwise, where
+
+
+async def test_emails_are_published_with_their_shape_wherever_they_are_taken(api: Api) -> None:
+    document = await openapi(api)
+    schemas = document["components"]["schemas"]
+    lookup = document["paths"]["/referral-code/{email}"]["get"]["parameters"][0]["schema"]
+
+    for email in (schemas["RegisterRequest"]["properties"]["email"], lookup):
+        assert email["format"] == "idn-email"
+        assert email["pattern"] == EMAIL_PATTERN
+        assert email["maxLength"] == MAX_EMAIL_LENGTH
+    with_code = schemas["RegisterWithReferralRequest"]["properties"]
+    assert with_code["email"] == schemas["RegisterRequest"]["properties"]["email"]
+
+
+async def test_passwords_codes_and_expiries_are_published_with_their_constraints(api: Api) -> None:
+    schemas = (await openapi(api))["components"]["schemas"]
+
+    password = schemas["RegisterRequest"]["properties"]["password"]
+    assert (password["minLength"], password["maxLength"], password["format"]) == (8, 128, "password")
+    assert schemas["RegisterWithReferralRequest"]["properties"]["referral_code"]["pattern"] == TYPED_CODE_PATTERN
+    assert schemas["CreateCodeRequest"]["properties"]["expires_at"]["format"] == "date-time"
+
+
+async def test_the_token_form_says_which_fields_each_grant_needs(api: Api) -> None:
+    form = (await openapi(api))["components"]["schemas"]["TokenForm"]
+
+    assert form["properties"]["grant_type"]["enum"] == ["password", "refresh_token"]
+    grants = {grant["properties"]["grant_type"]["const"]: grant for grant in form["oneOf"]}
+    assert set(grants["password"]["required"]) == {"username", "password"}
+    assert set(grants["refresh_token"]["required"]) == {"grant_type", "refresh_token"}

@@ -68,6 +68,7 @@ async def test_without_the_database_requests_get_a_503_to_retry(
 
     assert_problem(response, 503)
     assert int(response.headers["retry-after"]) > 0
+    assert (response.headers["x-content-type-options"], response.headers["cache-control"]) == ("nosniff", "no-store")
 
 
 async def test_every_response_carries_a_request_id(api: Api) -> None:
@@ -121,7 +122,35 @@ async def test_metrics_count_requests_by_route_template_and_cache_results(api: A
 
 
 async def test_every_response_carries_the_security_headers(api: Api) -> None:
-    for response in (await api.client.get("/health"), await api.client.get("/nowhere"), await api.code_of("x@y.zz")):
-        assert response.headers["x-content-type-options"] == "nosniff"
-        assert response.headers["x-frame-options"] == "DENY"
-        assert response.headers["referrer-policy"] == "no-referrer"
+    account = await api.account("ada@example.com")
+    json_body, unknown_media_type = {"Content-Type": "application/json"}, {"Content-Type": "a/b"}
+    answers = {
+        "health": (await api.client.get("/health"), 200),
+        "registration": (await api.register("bob@example.com"), 201),
+        "token": (await api.login("bob@example.com"), 200),
+        "refreshed token": (await api.client.post("/auth/refresh", json={"refresh_token": account.refresh_token}), 200),
+        "account": (await api.client.get("/users/me", headers=account.headers), 200),
+        "metrics": (await api.client.get("/metrics"), 200),
+        "off the schema": (await api.client.post("/auth/register", json={}), 400),
+        "no token": (await api.client.get("/users/me"), 401),
+        "wrong password": (await api.login("bob@example.com", "not the password"), 401),
+        "no code": (await api.code_of("x@y.zz"), 404),
+        "no route": (await api.client.get("/nowhere"), 404),
+        "wrong method": (await api.client.put("/health"), 405),
+        "too large": (await api.client.post("/auth/register", content=b"{" * (2 << 20), headers=json_body), 413),
+        "wrong media type": (await api.client.post("/auth/register", content=b"x", headers=unknown_media_type), 415),
+    }
+    docs = [await api.client.get(page) for page in ("/docs", "/docs/redoc", "/docs/openapi.json")]
+
+    for name, (response, status) in answers.items():
+        assert response.status_code == status, name
+        assert response.headers["x-content-type-options"] == "nosniff", name
+        assert response.headers["x-frame-options"] == "DENY", name
+        assert response.headers["referrer-policy"] == "no-referrer", name
+        assert response.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'", name
+        # Tokens, accounts, codes that vanish on delete: no cache, shared or private, may keep an answer.
+        assert response.headers["cache-control"] == "no-store", name
+    for page in docs:
+        assert page.status_code == 200
+        assert page.headers["x-content-type-options"] == "nosniff"
+        assert "script-src 'self'" in page.headers["content-security-policy"]

@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 from httpx import AsyncClient, Response
 
+from referrals.bootstrap.app import create_app
 from referrals.bootstrap.config import Settings
-from tests.api.conftest import PASSWORD, Api, assert_problem
+from tests.api.conftest import PASSWORD, Api, assert_problem, serving
 from tests.conftest import MutableClock, make_settings
 
 ALICE_ADDRESS = {"X-Forwarded-For": "198.51.100.7"}
@@ -120,3 +121,16 @@ async def test_the_schema_documents_429_on_every_budgeted_route(client: AsyncCli
 
 async def login(client: AsyncClient, email: str, password: str, headers: dict[str, str]) -> Response:
     return await client.post("/auth/login", data={"username": email, "password": password}, headers=headers)
+
+
+async def test_a_client_cannot_dodge_its_budget_by_naming_another_address(
+    database_url: str, cache_settings: dict[str, object]
+) -> None:
+    # No TRUSTED_PROXIES: the peer is the client, whatever X-Forwarded-For says.
+    settings = make_settings(database_url, **cache_settings, rate_limit_lookups_per_client=3, valkey_timeout=3.0)
+    async with serving(create_app(settings)) as client:
+        spent = [await client.get("/referral-code/x@example.com", headers=ALICE_ADDRESS) for _ in range(3)]
+        disguised = await client.get("/referral-code/x@example.com", headers=MALLORY_ADDRESS)
+
+    assert [response.status_code for response in spent] == [404] * 3
+    assert_problem(disguised, 429, "too-many-attempts")

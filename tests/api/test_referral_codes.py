@@ -91,11 +91,17 @@ async def test_unknown_email_and_no_active_code_answer_alike(api: Api) -> None:
 
     without_code = assert_problem(await api.code_of("ada@example.com"), 404, "no-active-code")
     unknown = assert_problem(await api.code_of("nobody@example.com"), 404, "no-active-code")
-    malformed = assert_problem(await api.code_of("not-an-email"), 404, "no-active-code")
+    implausible = assert_problem(await api.code_of("nobody@localhost"), 404, "no-active-code")
 
-    for body in (without_code, unknown, malformed):
+    for body in (without_code, unknown, implausible):
         body.pop("instance")
-    assert without_code == unknown == malformed
+    assert without_code == unknown == implausible
+
+
+async def test_a_lookup_by_something_not_shaped_like_an_email_is_off_the_schema(api: Api) -> None:
+    problem = assert_problem(await api.code_of("not-an-email"), 400)
+
+    assert [error["key"] for error in problem["errors"]] == ["email"]
 
 
 async def test_delete_kills_the_code_at_once_even_when_cached(api: Api) -> None:

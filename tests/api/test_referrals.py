@@ -44,6 +44,13 @@ async def test_unknown_expired_and_deleted_codes_are_one_and_the_same_422(api: A
     assert all(body == bodies[0] for body in bodies)
 
 
+@pytest.mark.parametrize("code", ["0000-0000-0000", "0000000000000U", "00000000000000", "７K3M9QXD2R4TB"])
+async def test_a_code_that_cannot_be_one_is_off_the_schema(api: Api, code: str) -> None:
+    problem = assert_problem(await api.register("bob@example.com", referral_code=code), 400)
+
+    assert [error["key"] for error in problem["errors"]] == ["referral_code"]
+
+
 async def test_a_taken_email_wins_over_a_bad_code(api: Api) -> None:
     await api.account("bob@example.com")
 
@@ -56,6 +63,17 @@ async def test_a_taken_email_is_a_409_with_a_good_code_too(api: Api) -> None:
     await api.account("bob@example.com")
 
     assert_problem(await api.register("bob@example.com", referral_code=code), 409)
+
+
+@pytest.mark.parametrize("spelling", ["ada@example.com", " ADA@Example.com ", "ａｄａ@example.com"])
+async def test_no_one_can_become_their_own_referral(api: Api, spelling: str) -> None:
+    # Registering creates a new account, so only the owner's own email could point back at them: it is taken.
+    referrer = await api.account("ada@example.com")
+    code = (await api.create_code(referrer)).json()["code"]
+
+    assert_problem(await api.register(spelling, referral_code=code), 409, "email-taken")
+    page = (await api.client.get(f"/referrals/{referrer.id}", headers=referrer.headers)).json()
+    assert page["total"] == 0
 
 
 async def test_the_referral_code_is_required_on_that_route(api: Api) -> None:

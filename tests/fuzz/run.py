@@ -5,13 +5,17 @@ a protected route answering without a token) or when the server logged an unhand
 """
 
 import argparse
+import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -20,7 +24,22 @@ from tests.processes import BIN, RunningServer, free_port, migrate_with_cli, sto
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 EMAIL = "fuzz@example.com"
+REFERRER_EMAIL = "referrer@example.com"
 PASSWORD = "fuzzing is fun"
+# Expiries the service accepts for the whole run: strictly ahead, and within MAX_CODE_LIFETIME_DAYS (365).
+# Each refresh token rotates on its first use (and a reuse revokes its chain), so each comes from a login of its own.
+REFRESH_TOKENS = 100
+LIVE_EXPIRIES = (timedelta(hours=1), timedelta(days=1), timedelta(days=30), timedelta(days=364))
+
+
+@dataclass(frozen=True)
+class Seeds:
+    """What the fuzzer cannot invent: who it is, and values that only the running service can make valid."""
+
+    user_id: str
+    access_token: str
+    refresh_tokens: list[str]
+    referral_code: str
 
 
 def main() -> int:
@@ -28,7 +47,8 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=50)
     parser.add_argument("--max-time", type=int, default=120, help="seconds for the whole run")
     parser.add_argument("--seed", type=int, default=20261123)
-    options = parser.parse_args()
+    # Anything else goes to `st run` as it is, e.g. `--report har --report-dir var/fuzz` to keep every exchange.
+    options, schemathesis_options = parser.parse_known_args()
 
     with tempfile.TemporaryDirectory(prefix="referrals-fuzz-") as scratch:
         environment = {
@@ -62,12 +82,13 @@ def main() -> int:
         server = RunningServer(process, f"http://{environment['HOST']}:{environment['PORT']}")
         try:
             wait_until_healthy(server)
-            user_id, token = seed_an_account(server.url)
+            seeds = seed_accounts(server.url)
+            config = write_config(Path(scratch), seeds)
             fuzz = subprocess.run(
                 [
                     BIN / "st",
                     "--config-file",
-                    CONFIG,
+                    config,
                     "run",
                     f"{server.url}/docs/openapi.json",
                     "--max-examples",
@@ -77,8 +98,9 @@ def main() -> int:
                     "--seed",
                     str(options.seed),
                     "--no-color",
+                    *schemathesis_options,
                 ],
-                env={**environment, "FUZZ_ACCESS_TOKEN": token, "FUZZ_USER_ID": user_id},
+                env={**environment, "FUZZ_ACCESS_TOKEN": seeds.access_token, "FUZZ_USER_ID": seeds.user_id},
                 check=False,
             )
         finally:
@@ -92,20 +114,53 @@ def main() -> int:
     return 1 if fuzz.returncode or exit_code or unhandled else 0
 
 
-def seed_an_account(base_url: str) -> tuple[str, str]:
-    """An account with a live code, so that authenticated routes and lookups have something to find."""
+def seed_accounts(base_url: str) -> Seeds:
+    """The fuzzer's own account, logged in and without a code, so that creating one can succeed; and a referrer
+    with a live code, whose token the fuzzer never gets, so that nothing it does can delete that code."""
     with httpx.Client(base_url=base_url, timeout=10) as client:
-        registered = client.post("/auth/register", json={"email": EMAIL, "password": PASSWORD})
-        registered.raise_for_status()
-        login = client.post("/auth/login", data={"username": EMAIL, "password": PASSWORD})
-        login.raise_for_status()
-        token: str = login.json()["access_token"]
-        expires_at = (datetime.now(UTC) + timedelta(days=30)).isoformat()
-        created = client.post(
-            "/referral-code/create", json={"expires_at": expires_at}, headers={"Authorization": f"Bearer {token}"}
+        fuzzer = client.post("/auth/register", json={"email": EMAIL, "password": PASSWORD})
+        fuzzer.raise_for_status()
+        client.post("/auth/register", json={"email": REFERRER_EMAIL, "password": PASSWORD}).raise_for_status()
+        code = client.post(
+            "/referral-code/create",
+            json={"expires_at": (datetime.now(UTC) + timedelta(days=30)).isoformat()},
+            headers={"Authorization": f"Bearer {log_in(client, REFERRER_EMAIL)['access_token']}"},
         )
-        created.raise_for_status()
-        return registered.json()["id"], token
+        code.raise_for_status()
+        return Seeds(
+            user_id=fuzzer.json()["id"],
+            access_token=log_in(client, EMAIL)["access_token"],
+            refresh_tokens=[log_in(client, EMAIL)["refresh_token"] for _ in range(REFRESH_TOKENS)],
+            referral_code=code.json()["code"],
+        )
+
+
+def log_in(client: httpx.Client, email: str) -> dict[str, Any]:
+    """The token pair of a new session."""
+    login = client.post("/auth/login", data={"username": email, "password": PASSWORD})
+    login.raise_for_status()
+    pair: dict[str, Any] = login.json()
+    return pair
+
+
+def write_config(scratch: Path, seeds: Seeds) -> Path:
+    """Copy the configuration next to the dictionaries it names: values only this run can make valid."""
+    now = datetime.now(UTC)
+    code = seeds.referral_code
+    dictionaries = {
+        "usernames": [EMAIL, f"  {EMAIL.upper()} "],
+        "passwords": [PASSWORD],
+        "refresh-tokens": seeds.refresh_tokens,
+        "referrers": [REFERRER_EMAIL, REFERRER_EMAIL.upper()],
+        "live-codes": [code, f"{code[:4]}-{code[4:8]}-{code[8:]}".lower()],
+        "live-expiries": [(now + ahead).isoformat() for ahead in LIVE_EXPIRIES],
+    }
+    for name, values in dictionaries.items():
+        # libFuzzer's dictionary format, one quoted entry a line; for plain ASCII values JSON quotes them alike.
+        (scratch / f"{name}.dict").write_text("".join(f"{json.dumps(value)}\n" for value in values))
+    config = scratch / CONFIG.name
+    shutil.copyfile(CONFIG, config)
+    return config
 
 
 if __name__ == "__main__":

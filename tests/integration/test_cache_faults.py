@@ -61,11 +61,17 @@ async def test_every_endpoint_answers_from_the_database_in_time(client: AsyncCli
     me = await timed(client.get("/users/me", headers=headers))
     deleted = await timed(client.delete("/referral-code/delete", headers=headers))
     gone = await timed(api.code_of("ada@example.com"))
+    refreshed = await timed(client.post("/auth/refresh", json={"refresh_token": login.json()["refresh_token"]}))
+    logged_out = await timed(
+        client.post("/auth/logout", json={"refresh_token": refreshed.json()["refresh_token"]}, headers=headers)
+    )
+    health = await timed(client.get("/health"))
     ready = await timed(client.get("/ready"))
 
     assert (created.status_code, found.json()["code"], referral.status_code) == (201, code, 201)
     assert [item["email"] for item in listed.json()["items"]] == ["bob@example.com"]
     assert me.json()["email"] == "ada@example.com"
     assert (deleted.status_code, gone.status_code) == (204, 404)
+    assert (refreshed.status_code, logged_out.status_code, health.status_code) == (200, 204, 200)
     assert (ready.status_code, ready.json()["cache"]) == (200, "degraded")
     assert timed.slowest < REQUEST_BUDGET_SECONDS, f"the slowest request took {timed.slowest:.2f} s"

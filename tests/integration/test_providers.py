@@ -1,6 +1,8 @@
 """The Hunter and Clearbit adapters against real HTTP: every verdict, every failure mode."""
 
+import json
 import logging
+import socket
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -105,3 +107,28 @@ async def test_clearbit_not_knowing_or_not_ready_is_no_profile(clearbit: Clearbi
 async def test_clearbit_failures_are_unavailability(clearbit: ClearbitProfileEnricher, local: str) -> None:
     with pytest.raises(ProviderUnavailable):
         await clearbit.enrich(f"{local}@example.com")
+
+
+@pytest.mark.parametrize("hang_up", [BrokenPipeError, ConnectionResetError])
+def test_the_fake_takes_a_client_that_hung_up_in_its_stride(
+    providers: FakeProviders, capsys: pytest.CaptureFixture[str], hang_up: type[OSError]
+) -> None:
+    with socket.socket() as request:
+        try:
+            raise hang_up
+        except OSError:
+            providers.server.handle_error(request, ("127.0.0.1", 50000))
+
+    assert capsys.readouterr().err == ""
+
+
+def test_the_fake_still_reports_its_own_failures(providers: FakeProviders, capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as request:
+        try:
+            json.loads("{not json")
+        except ValueError:
+            providers.server.handle_error(request, ("127.0.0.1", 50000))
+
+    reported = capsys.readouterr().err
+    assert "Exception occurred during processing of request from ('127.0.0.1', 50000)" in reported
+    assert "JSONDecodeError" in reported

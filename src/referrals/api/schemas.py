@@ -5,19 +5,33 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
+from litestar.openapi.spec import Schema
 from msgspec import Meta
 
-from referrals.domain.codes import CODE_LENGTH, CROCKFORD_ALPHABET
+from referrals.domain.codes import CODE_LENGTH, CROCKFORD_ALPHABET, LOOKALIKES, SEPARATORS
 from referrals.domain.emails import MAX_EMAIL_LENGTH
 from referrals.domain.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
+
+def openapi_format(name: str) -> dict[str, Any]:
+    """A JSON Schema ``format`` for ``Meta(extra_json_schema=...)``: of a msgspec field's extra schema, Litestar
+    publishes title, description, examples and what sits under ``extra``, nothing else."""
+    return {"extra": {"format": name}}
+
+
+# The shape an address must have before it is canonicalised: one "@" with something on either side. NFKC
+# turns two other characters into "@", so those count too. The finer rules (domain/emails.py) answer 422.
+AT_SIGNS = "@\ufe6b\uff20"
+EMAIL_PATTERN = f"^[^{AT_SIGNS}]+[{AT_SIGNS}][^{AT_SIGNS}]+$"
 Email = Annotated[
     str,
     Meta(
         min_length=3,
         max_length=MAX_EMAIL_LENGTH,
+        pattern=EMAIL_PATTERN,
         description="Compared case-insensitively after Unicode NFKC normalisation.",
-        extra_json_schema={"format": "email", "examples": ["ada@example.com"]},
+        # idn-email, not email: addresses may be internationalised (RFC 6531), such as `ü@example.com`.
+        extra_json_schema={"examples": ["ada@example.com"], **openapi_format("idn-email")},
     ),
 ]
 Password = Annotated[
@@ -26,15 +40,34 @@ Password = Annotated[
         min_length=MIN_PASSWORD_LENGTH,
         max_length=MAX_PASSWORD_LENGTH,
         description="8 to 128 characters, any Unicode.",
-        extra_json_schema={"format": "password", "examples": ["correct horse battery"]},
+        extra_json_schema={"examples": ["correct horse battery"], **openapi_format("password")},
     ),
 ]
+MAX_CODE_TEXT_LENGTH = 32
+
+
+def _character_class(characters: set[str]) -> str:
+    # A hyphen is literal at the end of a class in every regex dialect; escaping it is not portable.
+    return "[" + "".join(sorted(characters - {"-"})) + ("-" if "-" in characters else "") + "]"
+
+
+def _typed_code_pattern() -> str:
+    """The spellings ``normalize_code`` reads as a code: 13 code characters in either case, the look-alike
+    letters among them, with separators anywhere."""
+    letters = set(CROCKFORD_ALPHABET) | set(LOOKALIKES)
+    character = _character_class(letters | {letter.lower() for letter in letters})
+    separators = _character_class(set(SEPARATORS)) + "*"
+    return f"^{separators}(?:{character}{separators}){{{CODE_LENGTH}}}$"
+
+
+TYPED_CODE_PATTERN = _typed_code_pattern()
 CodeText = Annotated[
     str,
     Meta(
-        min_length=1,
-        max_length=32,
-        description="A referral code; case, hyphens and spaces are ignored.",
+        min_length=CODE_LENGTH,
+        max_length=MAX_CODE_TEXT_LENGTH,
+        pattern=TYPED_CODE_PATTERN,
+        description="A referral code; case, hyphens and spaces are ignored, and I, L and O are read as 1, 1 and 0.",
         extra_json_schema={"examples": ["7K3M-9QXD-2R4TB"]},
     ),
 ]
@@ -51,9 +84,15 @@ IssuedCode = Annotated[
         extra_json_schema={"examples": ["7K3M9QXD2R4TB"]},
     ),
 ]
-AwareDateTime = Annotated[
+# The type publishes `format: date-time`; the window, relative to the moment of the request, is beyond what
+# JSON Schema can state, so it is said in words.
+ExpiryDateTime = Annotated[
     datetime,
-    Meta(tz=True, description="RFC 3339 with `Z` or a numeric offset.", extra_json_schema={"format": "date-time"}),
+    Meta(
+        tz=True,
+        description="RFC 3339 with `Z` or a numeric offset; strictly in the future, and at most "
+        "MAX_CODE_LIFETIME_DAYS (365 unless configured otherwise) ahead.",
+    ),
 ]
 
 
@@ -97,13 +136,34 @@ class TokenForm(msgspec.Struct, frozen=True):
     """The OAuth 2.0 token-endpoint form (RFC 6749 §4.3 and §6)."""
 
     # Empty rather than optional: the constraints of an optional string do not reach the OpenAPI document.
-    grant_type: Annotated[str, Meta(max_length=64, examples=["password", "refresh_token"])] = "password"
+    grant_type: Literal["password", "refresh_token"] = "password"
     username: Annotated[str, Meta(max_length=MAX_EMAIL_LENGTH, description="The email.")] = ""
     password: Annotated[str, Meta(max_length=MAX_PASSWORD_LENGTH)] = ""
     refresh_token: Annotated[str, Meta(max_length=MAX_OPAQUE_TOKEN_LENGTH)] = ""
     scope: Annotated[str, Meta(max_length=1024)] = ""
     client_id: Annotated[str, Meta(max_length=256)] = ""
     client_secret: Annotated[str, Meta(max_length=256)] = ""
+
+
+# Which fields each grant needs (RFC 6749 §4.3.2 and §6). A msgspec struct cannot say that a field is required
+# for one value of another: the login handler checks it (400), and the OpenAPI document says it with a oneOf.
+GRANT_FIELDS: dict[str, tuple[str, ...]] = {"password": ("username", "password"), "refresh_token": ("refresh_token",)}
+
+
+def _grant_schema(title: str, grant_type: str, *, names_itself: bool) -> Schema:
+    fields = GRANT_FIELDS[grant_type]
+    return Schema(
+        title=title,
+        properties={"grant_type": Schema(const=grant_type), **{name: Schema(min_length=1) for name in fields}},
+        required=[*(["grant_type"] if names_itself else []), *fields],
+    )
+
+
+TOKEN_FORM_GRANTS = [
+    # A form without grant_type is a password grant.
+    _grant_schema("Password grant", "password", names_itself=False),
+    _grant_schema("Refresh-token grant", "refresh_token", names_itself=True),
+]
 
 
 class RefreshRequest(msgspec.Struct, frozen=True):
@@ -118,7 +178,7 @@ class TokenResponse(msgspec.Struct, frozen=True):
 
 
 class CreateCodeRequest(msgspec.Struct, frozen=True):
-    expires_at: AwareDateTime
+    expires_at: ExpiryDateTime
 
 
 class CreatedCodeResponse(msgspec.Struct, frozen=True):

@@ -5,8 +5,11 @@ import secrets
 CROCKFORD_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 13
 CODE_ENTROPY_BITS = CODE_LENGTH * 5  # 65 bits: guessing a live code is hopeless at any request rate
-_READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0"})
-_SEPARATORS = str.maketrans("", "", "- ")
+# Letters people type for the digits they look like, and the characters people group a code with.
+LOOKALIKES = {"I": "1", "L": "1", "O": "0"}
+SEPARATORS = "- "
+_READ_AS = str.maketrans(LOOKALIKES)
+_SEPARATORS = str.maketrans("", "", SEPARATORS)
 
 
 def generate_code() -> str:

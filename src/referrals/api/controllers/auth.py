@@ -12,7 +12,16 @@ from referrals.api.injection import inject
 from referrals.api.preflight import route_policy
 from referrals.api.problems import problem_response, problem_responses
 from referrals.api.rate_limits import Budget
-from referrals.api.schemas import RefreshRequest, RegisterRequest, TokenForm, TokenResponse, UserResponse
+from referrals.api.schemas import (
+    GRANT_FIELDS,
+    TOKEN_FORM_GRANTS,
+    FieldError,
+    RefreshRequest,
+    RegisterRequest,
+    TokenForm,
+    TokenResponse,
+    UserResponse,
+)
 from referrals.api.views import registered_response, token_response
 from referrals.application.use_cases.log_in import Credentials, LogIn
 from referrals.application.use_cases.log_out import LogOut
@@ -46,7 +55,9 @@ async def register(
 @inject
 async def login(
     request: Request[Any, Any, Any],
-    data: Annotated[TokenForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    data: Annotated[
+        TokenForm, Body(media_type=RequestEncodingType.URL_ENCODED, schema_extra={"one_of": TOKEN_FORM_GRANTS})
+    ],
     log_in: FromDishka[LogIn],
     refresh_session: FromDishka[RefreshSession],
     clients: FromDishka[ClientIdentity],
@@ -56,19 +67,17 @@ async def login(
 
     Failed password attempts are budgeted per client and per account and client; a spent budget answers 429
     with `Retry-After`."""
-    if data.grant_type == "password":
-        if not data.username or not data.password:
-            return problem_response(request, HTTPStatus.BAD_REQUEST, detail="username and password are required.")
-        credentials = Credentials(email=data.username, password=data.password, client=clients.of(request.scope))
-        pair = await log_in(credentials)
-    elif data.grant_type == "refresh_token":
-        if not data.refresh_token:
-            return problem_response(request, HTTPStatus.BAD_REQUEST, detail="refresh_token is required.")
+    required = GRANT_FIELDS[data.grant_type]
+    if missing := [name for name in required if not getattr(data, name)]:
+        message = f"required for the {data.grant_type} grant"
+        errors = [FieldError(message=message, key=name, source="body") for name in missing]
+        detail = f"The {data.grant_type} grant needs {' and '.join(required)}."
+        return problem_response(request, HTTPStatus.BAD_REQUEST, detail=detail, errors=errors)
+    if data.grant_type == "refresh_token":
         pair = await refresh_session(data.refresh_token)
     else:
-        return problem_response(
-            request, HTTPStatus.BAD_REQUEST, detail="grant_type must be 'password' or 'refresh_token'."
-        )
+        credentials = Credentials(email=data.username, password=data.password, client=clients.of(request.scope))
+        pair = await log_in(credentials)
     return token_response(pair)
 
 

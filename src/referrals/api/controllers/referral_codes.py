@@ -10,7 +10,13 @@ from referrals.api.injection import inject, inject_app_wide
 from referrals.api.preflight import route_policy
 from referrals.api.problems import problem_responses
 from referrals.api.rate_limits import Budget
-from referrals.api.schemas import MAX_EMAIL_PATH_LENGTH, ActiveCodeResponse, CreateCodeRequest, CreatedCodeResponse
+from referrals.api.schemas import (
+    EMAIL_PATTERN,
+    MAX_EMAIL_PATH_LENGTH,
+    ActiveCodeResponse,
+    CreateCodeRequest,
+    CreatedCodeResponse,
+)
 from referrals.application.use_cases.create_referral_code import CreateReferralCode, NewCode
 from referrals.application.use_cases.delete_referral_code import DeleteReferralCode
 from referrals.application.use_cases.find_active_code import FindActiveCode
@@ -49,7 +55,15 @@ async def delete_code(request: Request[Any, Any, Any], delete_referral_code: Fro
 @get("/{email:str}", opt=route_policy(budget=Budget.LOOKUPS), responses=problem_responses(400, 404, 429, 503))
 @inject_app_wide
 async def find_code(
-    email: Annotated[str, PathParameter(max_length=MAX_EMAIL_PATH_LENGTH, description="The referrer's email.")],
+    email: Annotated[
+        str,
+        PathParameter(
+            max_length=MAX_EMAIL_PATH_LENGTH,
+            pattern=EMAIL_PATTERN,
+            description="The referrer's email.",
+            schema_extra={"format": "idn-email"},
+        ),
+    ],
     find_active_code: FromDishka[FindActiveCode],
 ) -> ActiveCodeResponse:
     """The active referral code of the referrer with this email. An unknown email and a referrer without an
