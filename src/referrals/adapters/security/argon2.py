@@ -19,7 +19,7 @@ T = TypeVar("T")
 # How far below the event loop's thread the hashing threads are scheduled. With as many hashing threads as
 # cores, the kernel would otherwise share the cores evenly between 20 ms hashes and requests that need
 # microseconds, and a burst of logins would multiply every other request's latency.
-HASHING_NICENESS: Final = 5
+HASHING_NICENESS: Final = 10
 MAX_NICENESS: Final = 19
 
 
