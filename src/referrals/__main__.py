@@ -12,9 +12,9 @@ from referrals.bootstrap.config import SettingsError, load_settings
 from referrals.bootstrap.logging import logging_config
 
 # glibc gives each thread that allocates a malloc arena of its own and keeps what argon2 frees there: 19 MiB
-# per hashing thread, resident for good. In the one main arena, that memory goes back to the system when the
-# hash is done, at no measurable cost to the hash rate. glibc reads this when a process starts, so the
-# server re-executes itself once with it set (unless it is set already: an operator's choice stands).
+# per hashing thread, resident for good, out of malloc_trim's reach. In the one main arena, the hasher hands
+# it back whenever no hash is pending, at no measurable cost to the hash rate. glibc reads this when a
+# process starts, so the server re-executes itself once with it set (an operator's own value stands).
 MALLOC_ARENAS: Final = "1"
 
 

@@ -1,12 +1,11 @@
 """The in-process layer in front of Valkey: served from memory while subscribed, dropped by invalidations
 from any process, and out of the way whenever the subscription is in doubt."""
 
-import asyncio
 import logging
 import statistics
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -17,6 +16,7 @@ from referrals.adapters.cache.near import LIVENESS_TIMEOUT, NearCodeCache
 from referrals.adapters.cache.valkey import ValkeyCodeCache
 from referrals.adapters.outage import OutageGate
 from referrals.application.ports import CacheMiss, LiveCode
+from tests.conditions import eventually
 from tests.faults import BlackholeProxy
 
 LIVE = LiveCode(code="ABCDEFGHJKMNP", expires_at=datetime(2031, 1, 1, tzinfo=UTC))
@@ -75,13 +75,6 @@ async def caches(valkey_url: str) -> AsyncIterator[Caches]:
     made = Caches(valkey_url)
     yield made
     await made.close()
-
-
-async def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not come true in time"
-        await asyncio.sleep(0.001)
 
 
 async def cached_everywhere(*caches: NearCodeCache) -> None:

@@ -1,5 +1,6 @@
 """The argon2 adapter on real threads: hashes verify, and the hashing threads yield the CPU to the event loop."""
 
+import asyncio
 import os
 import sys
 import threading
@@ -13,8 +14,10 @@ from referrals.adapters.security.argon2 import (
     MAX_NICENESS,
     Argon2Parameters,
     Argon2PasswordHasher,
+    freed_memory_releaser,
     hashing_pool,
 )
+from tests.conditions import eventually
 
 CHEAP = Argon2Parameters(time_cost=1, memory_cost_kib=1024, parallelism=1)
 
@@ -58,3 +61,26 @@ def test_hashing_threads_are_scheduled_below_the_thread_that_asks(pool: ThreadPo
 
     assert hashing == min(MAX_NICENESS, caller + HASHING_NICENESS)
     assert niceness() == caller  # the caller's own priority is untouched
+
+
+async def test_freed_memory_is_released_once_no_hash_is_pending(pool: ThreadPoolExecutor) -> None:
+    pending_at_release: list[int] = []
+    hasher = Argon2PasswordHasher(CHEAP, pool, release_memory=lambda: pending_at_release.append(hasher._pending))
+
+    hashes = await asyncio.gather(*(hasher.hash(f"password {n}") for n in range(4)))
+    await eventually(lambda: len(pending_at_release) == 1)
+
+    assert len(set(hashes)) == 4
+    assert pending_at_release == [0], "released once, after the last of four concurrent hashes"
+
+    assert await hasher.verify(hashes[0], "password 0")
+    await eventually(lambda: len(pending_at_release) == 2)
+
+    assert pending_at_release == [0, 0]
+
+
+@pytest.mark.skipif(freed_memory_releaser() is None, reason="needs glibc's malloc_trim")
+def test_the_releaser_is_glibcs_malloc_trim() -> None:
+    release = freed_memory_releaser()
+    assert release is not None
+    assert release() in {0, 1}  # 1: memory was handed back, 0: there was none to hand back

@@ -31,7 +31,12 @@ from referrals.adapters.persistence.transaction import SqlaTransactionManager
 from referrals.adapters.persistence.users import SqlaReferralQueries, SqlaUserQueries, SqlaUserRepository
 from referrals.adapters.rate_limits.in_memory import InMemoryRateLimiter
 from referrals.adapters.rate_limits.valkey import ValkeyRateLimiter
-from referrals.adapters.security.argon2 import Argon2Parameters, Argon2PasswordHasher, hashing_pool
+from referrals.adapters.security.argon2 import (
+    Argon2Parameters,
+    Argon2PasswordHasher,
+    freed_memory_releaser,
+    hashing_pool,
+)
 from referrals.adapters.security.jwt import JwtAccessTokens
 from referrals.api.clients import ClientIdentity
 from referrals.api.rate_limits import Budget, ClientBudgets
@@ -152,7 +157,7 @@ class SecurityProvider(Provider):
             memory_cost_kib=settings.argon2_memory_kib,
             parallelism=settings.argon2_parallelism,
         )
-        return Argon2PasswordHasher(parameters, executor)
+        return Argon2PasswordHasher(parameters, executor, release_memory=freed_memory_releaser())
 
     @provide(scope=Scope.APP)
     def access_tokens(self, settings: Settings) -> AccessTokens:
