@@ -7,19 +7,12 @@ from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import httpx
 from dishka import Provider, Scope, from_context, provide
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from valkey.asyncio import BlockingConnectionPool, Valkey
 
 from referrals.adapters.cache.in_memory import InMemoryCodeCache
-from referrals.adapters.cache.near import NearCodeCache
-from referrals.adapters.cache.valkey import ValkeyCodeCache
 from referrals.adapters.clock import SystemClock
-from referrals.adapters.integrations.clearbit import ClearbitProfileEnricher
-from referrals.adapters.integrations.hunter import HunterEmailVerifier
 from referrals.adapters.integrations.null import NullEmailVerifier, NullProfileEnricher
-from referrals.adapters.outage import OutageGate
 from referrals.adapters.persistence.engine import create_engine
 from referrals.adapters.persistence.live_codes import SqlaLiveCodeQueries
 from referrals.adapters.persistence.pool_metrics import pool_collector
@@ -30,7 +23,6 @@ from referrals.adapters.persistence.refresh_tokens import SqlaRefreshTokenReposi
 from referrals.adapters.persistence.transaction import SqlaTransactionManager
 from referrals.adapters.persistence.users import SqlaReferralQueries, SqlaUserQueries, SqlaUserRepository
 from referrals.adapters.rate_limits.in_memory import InMemoryRateLimiter
-from referrals.adapters.rate_limits.valkey import ValkeyRateLimiter
 from referrals.adapters.security.argon2 import (
     Argon2Parameters,
     Argon2PasswordHasher,
@@ -217,86 +209,15 @@ class InProcessCacheProvider(Provider):
         return InMemoryRateLimiter(clock)
 
 
-class ValkeyCacheProvider(Provider):
-    """Shared by every process and replica, so a delete anywhere is seen everywhere (and budgets are shared)."""
-
-    @provide(scope=Scope.APP)
-    async def valkey(self, settings: Settings) -> AsyncIterator[Valkey]:
-        # A blocking pool waits (briefly) for a free connection; a plain one raises under load.
-        if settings.valkey_url is None:
-            msg = "the Valkey cache needs VALKEY_URL"
-            raise RuntimeError(msg)
-        pool = BlockingConnectionPool.from_url(
-            settings.valkey_url,
-            max_connections=settings.valkey_pool_size,
-            timeout=settings.valkey_timeout,
-            socket_connect_timeout=settings.valkey_timeout,
-            socket_timeout=settings.valkey_timeout,
-        )
-        client = Valkey(connection_pool=pool)
-        yield client
-        await client.aclose()
-        await pool.aclose()
-
-    @provide(scope=Scope.APP)
-    async def code_cache(self, client: Valkey, settings: Settings) -> AsyncIterator[CodeCache]:
-        gate = OutageGate(
-            "the Valkey cache",
-            settings.valkey_retry_after,
-            logging.getLogger("referrals.cache"),
-            meanwhile="serving from the database",
-        )
-        remote = ValkeyCodeCache(client, gate, namespace=settings.valkey_namespace)
-        if settings.code_near_cache_ttl == 0:
-            yield remote
-            return
-        assert settings.valkey_url is not None  # noqa: S101 - this provider is chosen only when it is set
-        # Its own connection: a subscribed connection can do nothing else, and it waits without a timeout.
-        subscriber = Valkey.from_url(settings.valkey_url, socket_connect_timeout=settings.valkey_timeout)
-        near = NearCodeCache(
-            remote,
-            publisher=client,
-            subscriber=subscriber,
-            gate=OutageGate(
-                "the code-invalidation channel",
-                settings.valkey_retry_after,
-                logging.getLogger("referrals.cache"),
-                meanwhile="lookups skip process memory",
-            ),
-            namespace=settings.valkey_namespace,
-            ttl_seconds=settings.code_near_cache_ttl,
-            max_entries=settings.code_cache_max_entries,
-        )
-        await near.start()
-        yield near
-        await near.stop()
-        await subscriber.aclose()
-
-    @provide(scope=Scope.APP)
-    def rate_limiter(self, client: Valkey, clock: Clock, settings: Settings) -> RateLimiter:
-        gate = OutageGate(
-            "Valkey, for rate limits,",
-            settings.valkey_retry_after,
-            logging.getLogger("referrals.rate_limits"),
-            meanwhile="rate limits are not enforced",
-        )
-        return ValkeyRateLimiter(client, gate, clock, namespace=settings.valkey_namespace)
-
-
 class IntegrationsProvider(Provider):
-    """Hunter and Clearbit when their keys are set; otherwise stand-ins that call nothing."""
+    """The email gate, and stand-ins that call nothing for each integration without a key (see HttpIntegrations)."""
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
-        verifier = self._hunter if settings.hunter_api_key else NullEmailVerifier
-        enricher = self._clearbit if settings.clearbit_api_key else NullProfileEnricher
-        self.provide(verifier, provides=EmailVerifier, scope=Scope.APP)
-        self.provide(enricher, provides=ProfileEnricher, scope=Scope.APP)
-
-    @provide(scope=Scope.APP)
-    async def http_client(self, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-        async with httpx.AsyncClient(timeout=settings.integration_timeout, follow_redirects=False) as client:
-            yield client
+        if not settings.hunter_api_key:
+            self.provide(NullEmailVerifier, provides=EmailVerifier, scope=Scope.APP)
+        if not settings.clearbit_api_key:
+            self.provide(NullProfileEnricher, provides=ProfileEnricher, scope=Scope.APP)
 
     @provide(scope=Scope.APP)
     def email_gate(self, verifier: EmailVerifier, settings: Settings) -> EmailGate:
@@ -306,14 +227,6 @@ class IntegrationsProvider(Provider):
             budget=timedelta(seconds=settings.email_verification_budget),
         )
         return EmailGate(verifier, policy)
-
-    @staticmethod
-    def _hunter(client: httpx.AsyncClient, settings: Settings) -> HunterEmailVerifier:
-        return HunterEmailVerifier(client, settings.hunter_base_url, settings.hunter_api_key or "")
-
-    @staticmethod
-    def _clearbit(client: httpx.AsyncClient, settings: Settings) -> ClearbitProfileEnricher:
-        return ClearbitProfileEnricher(client, settings.clearbit_base_url, settings.clearbit_api_key or "")
 
 
 class UseCaseProvider(Provider):
@@ -334,14 +247,24 @@ class UseCaseProvider(Provider):
 
 
 def default_providers(settings: Settings) -> list[Provider]:
-    cache = InProcessCacheProvider() if settings.valkey_url is None else ValkeyCacheProvider()
-    return [
+    providers = [
         SettingsProvider(),
         PersistenceProvider(),
         SecurityProvider(),
         ClockProvider(),
-        cache,
         RateLimitProvider(),
         IntegrationsProvider(settings),
         UseCaseProvider(),
     ]
+    # What is not configured is not even imported: the Valkey client and httpx are 15 MB of every worker.
+    if settings.valkey_url is None:
+        providers.append(InProcessCacheProvider())
+    else:
+        from referrals.bootstrap.valkey_providers import ValkeyCacheProvider  # noqa: PLC0415
+
+        providers.append(ValkeyCacheProvider())
+    if settings.hunter_api_key or settings.clearbit_api_key:
+        from referrals.bootstrap.http_integrations import HttpIntegrationsProvider  # noqa: PLC0415
+
+        providers.append(HttpIntegrationsProvider(settings))
+    return providers
