@@ -76,11 +76,11 @@ async def saved(session: AsyncSession, *users: User) -> None:
             await SqlaUserRepository(session).add(user)
 
 
-async def test_a_user_round_trips_with_aware_utc_times(session: AsyncSession) -> None:
+async def test_a_user_round_trips_with_aware_utc_times(session: AsyncSession, reads: CommittedReads) -> None:
     user = a_user(created_at=datetime(2030, 5, 1, 12, 0, tzinfo=timezone(timedelta(hours=3))))
     await saved(session, user)
 
-    loaded = await SqlaUserRepository(session).by_email("ada@example.com")
+    loaded = await SqlaUserQueries(reads).by_email("ada@example.com")
 
     assert loaded is not None
     assert loaded.created_at == datetime(2030, 5, 1, 9, 0, tzinfo=UTC)

@@ -31,11 +31,6 @@ class TransactionManager(Protocol):
         """
         ...
 
-    async def end_reads(self) -> None:
-        """Let go of what earlier reads hold (a pooled connection, a snapshot) before slow work such as
-        hashing a password or asking another service; the next read starts afresh."""
-        ...
-
 
 class PasswordHasher(Protocol):
     async def hash(self, password: str) -> str: ...
@@ -68,9 +63,9 @@ class UserRepository(Protocol):
 
     async def get(self, user_id: UUID) -> User | None: ...
 
-    async def by_email(self, email: str) -> User | None: ...
-
-    async def email_exists(self, email: str) -> bool: ...
+    async def email_exists(self, email: str) -> bool:
+        """Inside a write transaction: whether the canonical email has an account, as the write will see it."""
+        ...
 
     async def set_password_hash(self, user_id: UUID, password_hash: str) -> None: ...
 
@@ -85,9 +80,12 @@ class Referral:
 
 
 class UserQueries(Protocol):
-    """Committed accounts, read outside any unit of work."""
+    """Committed accounts, read outside any unit of work: nothing is held while a use case goes on to slow
+    work (hashing a password, asking another service) after reading."""
 
     async def by_id(self, user_id: UUID) -> User | None: ...
+
+    async def by_email(self, email: str) -> User | None: ...
 
 
 class ReferralQueries(Protocol):

@@ -106,7 +106,6 @@ class Database:
 class FakeTransactionManager(TransactionManager):
     def __init__(self, database: Database) -> None:
         self._database = database
-        self.reads_ended = 0
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[None]:
@@ -127,10 +126,6 @@ class FakeTransactionManager(TransactionManager):
             database.open_snapshot = None
         database.journal.append(COMMIT)
 
-    async def end_reads(self) -> None:
-        assert self._database.open_snapshot is None, "reads end outside a write transaction"
-        self.reads_ended += 1
-
 
 class FakeUserRepository(UserRepository, UserQueries, ReferralQueries):
     def __init__(self, database: Database) -> None:
@@ -149,15 +144,18 @@ class FakeUserRepository(UserRepository, UserQueries, ReferralQueries):
         return self._database.users.get(user_id)
 
     async def by_id(self, user_id: UUID) -> User | None:
-        # Committed data only: what an open write transaction changed is not seen yet.
-        snapshot = self._database.open_snapshot
-        return (self._database.users if snapshot is None else snapshot.users).get(user_id)
+        return self._committed().get(user_id)
 
     async def by_email(self, email: str) -> User | None:
-        return next((user for user in self._database.users.values() if user.email == email), None)
+        return next((user for user in self._committed().values() if user.email == email), None)
 
     async def email_exists(self, email: str) -> bool:
-        return await self.by_email(email) is not None
+        return any(user.email == email for user in self._database.users.values())
+
+    def _committed(self) -> dict[UUID, User]:
+        # What an open write transaction changed is not seen by committed reads until it commits.
+        snapshot = self._database.open_snapshot
+        return self._database.users if snapshot is None else snapshot.users
 
     async def set_password_hash(self, user_id: UUID, password_hash: str) -> None:
         if user_id in self._database.users:
@@ -290,6 +288,7 @@ class FakePasswordHasher(PasswordHasher):
         self.verified: list[str | None] = []
         self.outdated: set[str] = set()
         self.during_hash: Hook | None = None
+        self.during_verify: Hook | None = None
 
     async def hash(self, password: str) -> str:
         self.hashed.append(password)
@@ -298,6 +297,7 @@ class FakePasswordHasher(PasswordHasher):
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         self.verified.append(password_hash)
+        await fire_once(self, "during_verify")
         if password_hash is None:
             return False
         _, separator, stored = password_hash.partition(":")

@@ -22,6 +22,7 @@ PASSWORD = "correct horse battery"
 
 def register_user(world: World) -> RegisterUser:
     return RegisterUser(
+        accounts=world.users,
         users=world.users,
         codes=world.codes,
         hasher=world.hasher,
@@ -33,6 +34,7 @@ def register_user(world: World) -> RegisterUser:
 
 def log_in(world: World) -> LogIn:
     return LogIn(
+        accounts=world.users,
         users=world.users,
         hasher=world.hasher,
         sessions=world.sessions,

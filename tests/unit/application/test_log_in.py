@@ -116,11 +116,15 @@ async def test_no_rehash_happens_for_a_wrong_password(world: World) -> None:
     assert world.database.users[user.id].password_hash == f"old-scheme:{PASSWORD}"
 
 
-async def test_no_connection_is_held_while_the_password_is_verified() -> None:
+async def test_no_transaction_is_open_while_the_password_is_verified() -> None:
     world = make_world()
     await registered(world, "ada@example.com")
-    ended_before = world.transaction.reads_ended
+    open_while_verifying: list[bool] = []
 
+    async def look() -> None:
+        open_while_verifying.append(world.database.open_snapshot is not None)
+
+    world.hasher.during_verify = look
     await log_in(world)(Credentials(email="ada@example.com", password=PASSWORD))
 
-    assert world.transaction.reads_ended == ended_before + 1
+    assert open_while_verifying == [False]

@@ -23,8 +23,3 @@ class SqlaTransactionManager(TransactionManager):
             await self._session.rollback()
             raise
         await self._session.commit()
-
-    async def end_reads(self) -> None:
-        if self._session.in_transaction():
-            # Only reads ran: committing them changes nothing and hands the connection back to the pool.
-            await self._session.commit()

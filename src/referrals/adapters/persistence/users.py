@@ -2,7 +2,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, exists, func, insert, select, update
+from sqlalchemy import Select, bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +15,7 @@ from referrals.domain.user import EnrichedProfile, Profile, User
 
 # Built once, like every statement on a hot read path.
 _USER_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
+_USER_BY_EMAIL = select(users).where(users.c.email == bindparam("email"))
 _ERROR_BY_CONSTRAINT = {"uq_users_email": EmailTaken, "ck_users_not_self_referral": SelfReferral}
 
 
@@ -39,10 +40,6 @@ class SqlaUserRepository(UserRepository):
 
     async def get(self, user_id: UUID) -> User | None:
         row = (await self._session.execute(select(users).where(users.c.id == user_id))).mappings().one_or_none()
-        return None if row is None else _to_user(row)
-
-    async def by_email(self, email: str) -> User | None:
-        row = (await self._session.execute(select(users).where(users.c.email == email))).mappings().one_or_none()
         return None if row is None else _to_user(row)
 
     async def email_exists(self, email: str) -> bool:
@@ -72,7 +69,13 @@ class SqlaUserQueries(UserQueries):
         self._reads = reads
 
     async def by_id(self, user_id: UUID) -> User | None:
-        row = await self._reads.first(_USER_BY_ID, {"user_id": user_id})
+        return await self._one(_USER_BY_ID, {"user_id": user_id})
+
+    async def by_email(self, email: str) -> User | None:
+        return await self._one(_USER_BY_EMAIL, {"email": email})
+
+    async def _one(self, statement: Select[Any], parameters: dict[str, Any]) -> User | None:
+        row = await self._reads.first(statement, parameters)
         return None if row is None else _to_user(row._mapping)  # noqa: SLF001 - Row's public mapping view
 
 

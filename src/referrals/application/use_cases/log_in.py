@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from referrals.application.errors import InvalidCredentials
-from referrals.application.ports import Clock, PasswordHasher, TransactionManager, UserRepository
+from referrals.application.ports import Clock, PasswordHasher, TransactionManager, UserQueries, UserRepository
 from referrals.application.sessions import SessionTokens, TokenPair
 from referrals.application.throttling import LoginThrottle
 from referrals.domain.emails import canonical_email
@@ -21,6 +21,7 @@ class Credentials:
 class LogIn:
     """Exchange an email and password for an access token and the first refresh token of a new chain."""
 
+    accounts: UserQueries
     users: UserRepository
     hasher: PasswordHasher
     sessions: SessionTokens
@@ -37,9 +38,8 @@ class LogIn:
             return await self._log_in(account, credentials.password)
 
     async def _log_in(self, account: str | None, password: str) -> TokenPair:
-        user = None if account is None else await self.users.by_email(account)
-        # Nothing holds a database connection while the password is verified.
-        await self.transaction.end_reads()
+        # A committed read: nothing holds a database connection while the password is verified.
+        user = None if account is None else await self.accounts.by_email(account)
         # Verify even for an unknown email, so the response time does not tell which emails have accounts.
         verified = await self.hasher.verify(None if user is None else user.password_hash, password)
         if user is None or not verified:

@@ -6,6 +6,7 @@ from referrals.application.ports import (
     PasswordHasher,
     ReferralCodeRepository,
     TransactionManager,
+    UserQueries,
     UserRepository,
 )
 from referrals.domain.codes import normalize_code
@@ -30,6 +31,7 @@ class RegisterUser:
     A taken email is reported before a bad code, and an unknown, expired or deleted code all read alike.
     """
 
+    accounts: UserQueries
     users: UserRepository
     codes: ReferralCodeRepository
     hasher: PasswordHasher
@@ -40,14 +42,13 @@ class RegisterUser:
     async def __call__(self, registration: Registration) -> User:
         email = canonical_email(registration.email)
         check_password_policy(registration.password)
-        # Checked before hashing so a taken email costs no argon2 time; checked again under the write lock below.
-        if await self.users.email_exists(email):
+        # Checked before hashing so a taken email costs no argon2 time (a committed read: nothing is held while
+        # another service is asked and the password is hashed); checked again under the write lock below.
+        if await self.accounts.by_email(email) is not None:
             raise EmailTaken
         code = None if registration.referral_code is None else normalize_code(registration.referral_code)
         if registration.referral_code is not None and code is None:
             raise InvalidReferralCode
-        # Nothing holds a database connection while another service is asked and the password is hashed.
-        await self.transaction.end_reads()
         await self.email_gate.check(email)
         password_hash = await self.hasher.hash(registration.password)
 
