@@ -29,6 +29,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import readme_table
 from argon2 import PasswordHasher
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
@@ -102,7 +103,8 @@ def main() -> int:
     report["total_seconds"] = round(time.monotonic() - started, 1)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nwritten bench/results/latest.json; the whole run took {report['total_seconds']} s")
+    (RESULTS / "latest.md").write_text(readme_table.render(report))
+    print(f"\nwritten bench/results/latest.json and latest.md; the whole run took {report['total_seconds']} s")
     failed = [
         (configuration.backend, configuration.workers, figures.scenario)
         for configuration in configurations

@@ -1,0 +1,88 @@
+"""The README's Performance table, rendered from a run's report (``results/latest.json``)."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+LABELS = {
+    "S0": "S0 `GET /health`",
+    "S1": "S1 lookup, cache warm",
+    "S2": "S2 lookup, database",
+    "S3": "S3 `GET /users/me`",
+    "S4": "S4 login",
+    "S5": "S5 register with a code",
+    "S1|S4": "S1 while S4 runs",
+    "MIX": "MIX",
+}
+BACKENDS = {"sqlite": "SQLite", "postgres": "PostgreSQL + Valkey"}
+# Throughput of the argon2-bound scenarios is compared with the hash rate, not with S0.
+HASH_BOUND = frozenset({"S4", "S5"})
+
+
+def render(report: dict[str, Any]) -> str:
+    configurations = report["configurations"]
+    hash_rate = float(report["argon2_hashes_per_second"])
+    heading = [
+        f"{BACKENDS.get(c['backend'], c['backend'])}, {c['workers']} worker{'s' if c['workers'] > 1 else ''}"
+        for c in configurations
+    ]
+    rows = [["scenario", *heading], ["---"] * (len(heading) + 1)]
+    for scenario, label in LABELS.items():
+        cells = [_throughput(_figures(c, scenario), scenario) for c in configurations]
+        if any(cells):
+            rows.append([label, *cells])
+    rows.append(["S0 ÷ bare Litestar, same server", *(_bare_ratio(c) for c in configurations)])
+    rows.append([f"S4 ÷ argon2's own rate ({hash_rate:.0f}/s)", *(_hash_ratio(c, hash_rate) for c in configurations)])
+    rows.append(["S1 p99 while S4 runs ÷ alone", *(_p99_ratio(c, "S1|S4", "S1") for c in configurations)])
+    rows.append(
+        [
+            "p99 ÷ p50, S0 / S1 / S2 / S3",
+            *(" / ".join(_tail(c, s) for s in ("S0", "S1", "S2", "S3")) for c in configurations),
+        ]
+    )
+    rows.append(["RSS per worker as MIX ends", *(_megabytes(c["rss_mb_per_worker"]) for c in configurations)])
+    rows.append(["… and 3 s later", *(_megabytes(c.get("rss_mb_per_worker_at_rest", [])) for c in configurations)])
+    return "\n".join("| " + " | ".join(row) + " |" for row in rows) + "\n"
+
+
+def _figures(configuration: dict[str, Any], scenario: str) -> dict[str, Any] | None:
+    return next((f for f in configuration["figures"] if f["scenario"] == scenario), None)
+
+
+def _throughput(figures: dict[str, Any] | None, scenario: str) -> str:
+    if figures is None:
+        return ""
+    if scenario in HASH_BOUND or figures["ratio_to_s0"] is None:
+        return f"{figures['rps']:,.0f}"
+    return f"{figures['rps']:,.0f} ({figures['ratio_to_s0']:.3f})"
+
+
+def _bare_ratio(configuration: dict[str, Any]) -> str:
+    s0 = _figures(configuration, "S0")
+    bare = configuration.get("bare_litestar_rps")
+    return f"{s0['rps'] / bare:.2f}" if s0 and bare else ""
+
+
+def _hash_ratio(configuration: dict[str, Any], hash_rate: float) -> str:
+    s4 = _figures(configuration, "S4")
+    return f"{s4['rps'] / hash_rate:.2f}" if s4 else ""
+
+
+def _p99_ratio(configuration: dict[str, Any], during: str, alone: str) -> str:
+    under, solo = _figures(configuration, during), _figures(configuration, alone)
+    return f"{under['p99_ms'] / solo['p99_ms']:.2f}" if under and solo else ""
+
+
+def _tail(configuration: dict[str, Any], scenario: str) -> str:
+    figures = _figures(configuration, scenario)
+    return f"{figures['p99_ms'] / figures['p50_ms']:.1f}" if figures else "–"
+
+
+def _megabytes(sizes: list[float]) -> str:
+    return ", ".join(f"{size:.0f}" for size in sizes) + " MB" if sizes else ""
+
+
+if __name__ == "__main__":
+    source = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / "results" / "latest.json"
+    sys.stdout.write(render(json.loads(source.read_text())))
