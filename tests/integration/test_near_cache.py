@@ -35,7 +35,7 @@ class Caches:
         self.caches: list[NearCodeCache] = []
 
     def client(self, url: str | None = None) -> Valkey:
-        client = Valkey.from_url(url or self.url, socket_timeout=2, socket_connect_timeout=2)
+        client: Valkey = Valkey.from_url(url or self.url, socket_timeout=2, socket_connect_timeout=2)
         self.clients.append(client)
         return client
 
