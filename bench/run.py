@@ -92,13 +92,14 @@ def main() -> int:
         "server": "granian (python -m referrals)",
         "settings": vars(args),
     }
-    report["argon2_hashes_per_second"] = argon2_rate(seconds=3)
+    hashes_per_second = argon2_rate(seconds=3)
+    report["argon2_hashes_per_second"] = hashes_per_second
     configurations = []
     for backend in args.backends:
         for workers in args.workers:
             configuration = run_configuration(args, backend, workers)
             configurations.append(configuration)
-            print_table(configuration, float(report["argon2_hashes_per_second"]))  # type: ignore[arg-type]
+            print_table(configuration, hashes_per_second)
     report["configurations"] = [asdict(configuration) for configuration in configurations]
     report["total_seconds"] = round(time.monotonic() - started, 1)
     RESULTS.mkdir(exist_ok=True)

@@ -2,6 +2,7 @@
 
 import asyncio
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
 from sqlalchemy import Connection, pool
@@ -20,9 +21,24 @@ def database_url() -> str:
     return config.attributes.get("database_url") or load_settings().database_url
 
 
-def configure(**options: object) -> None:
+def configure(
+    *,
+    connection: Connection | None = None,
+    url: str | None = None,
+    literal_binds: bool = False,
+    dialect_opts: dict[str, Any] | None = None,
+) -> None:
+    """Only the options a mode passes; the defaults here are ``context.configure``'s own."""
     # Batch mode lets SQLite, which cannot ALTER most things, take the same migrations as PostgreSQL.
-    context.configure(target_metadata=metadata, render_as_batch=True, compare_type=True, **options)
+    context.configure(
+        connection=connection,
+        url=url,
+        literal_binds=literal_binds,
+        dialect_opts=dialect_opts,
+        target_metadata=metadata,
+        render_as_batch=True,
+        compare_type=True,
+    )
 
 
 def run_offline() -> None:

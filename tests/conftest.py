@@ -183,7 +183,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         **NO_RATE_LIMITS,
     }
     values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    return Settings(**values)  # type: ignore[arg-type]  # overrides are any setting
 
 
 @pytest.fixture(params=["memory", "valkey"])

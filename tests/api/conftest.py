@@ -40,7 +40,9 @@ async def serving(app: Litestar) -> AsyncIterator[AsyncClient]:
     for hook in app.on_startup:
         await run_hook(hook)
     try:
-        async with AsyncClient(transport=ASGITransport(app=app), base_url="http://testserver") as client:
+        # Litestar types the scope as TypedDicts, httpx as MutableMapping[str, Any]: the same dicts at run time.
+        transport = ASGITransport(app=app)  # type: ignore[arg-type]
+        async with AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
     finally:
         for hook in app.on_shutdown:

@@ -121,7 +121,7 @@ async def test_the_docs_get_a_policy_that_lets_them_run_and_the_api_one_that_let
 def request_strings(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """Every string a client sends, by where it goes: parameters, and the properties of request bodies."""
     components = document["components"]["schemas"]
-    found = []
+    found: list[tuple[str, dict[str, Any]]] = []
     for path, item in document["paths"].items():
         for method, operation in item.items():
             parameters = operation.get("parameters", [])

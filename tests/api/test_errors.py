@@ -81,7 +81,7 @@ class ExplodingUsers:
 class ExplodingUsersProvider(Provider):
     @provide(scope=Scope.REQUEST)
     def users(self) -> UserRepository:
-        return ExplodingUsers()  # type: ignore[return-value]
+        return ExplodingUsers()
 
 
 async def test_an_unexpected_error_is_a_500_problem_without_internals(

@@ -101,6 +101,7 @@ async def test_log_lines_of_a_request_carry_its_id(api: Api, caplog: pytest.LogC
 
     access = [record for record in caplog.records if record.name == "referrals.access"]
     assert response.status_code == 404
+    # request_id, status and route are set through the access log's extra=, unknown to LogRecord's type.
     assert [(record.request_id, record.status, record.route) for record in access] == [  # type: ignore[attr-defined]
         ("trace-me", 404, "/referral-code/{email}")
     ]

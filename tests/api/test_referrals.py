@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -19,11 +20,11 @@ async def test_a_newcomer_registers_with_a_code_and_becomes_a_referral(api: Api)
 
 
 @pytest.mark.parametrize("spell", [str.lower, lambda code: f"{code[:4]}-{code[4:8]}-{code[8:]}"])
-async def test_a_code_is_accepted_however_it_is_typed(api: Api, spell: object) -> None:
+async def test_a_code_is_accepted_however_it_is_typed(api: Api, spell: Callable[[str], str]) -> None:
     referrer = await api.account("ada@example.com")
     code = (await api.create_code(referrer)).json()["code"]
 
-    response = await api.register("bob@example.com", referral_code=spell(code))  # type: ignore[operator]
+    response = await api.register("bob@example.com", referral_code=spell(code))
 
     assert response.status_code == 201
 

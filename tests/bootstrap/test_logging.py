@@ -46,4 +46,4 @@ def test_an_exception_is_one_json_value() -> None:
 
 def test_httpx_request_lines_which_carry_api_keys_are_kept_out() -> None:
     for log_format in ("json", "text"):
-        assert logging_config("DEBUG", log_format)["loggers"]["httpx"]["level"] == "WARNING"  # type: ignore[arg-type]
+        assert logging_config("DEBUG", log_format)["loggers"]["httpx"]["level"] == "WARNING"

@@ -87,7 +87,7 @@ async def scalar(database_url: str, query: str) -> object:
 
 
 async def test_migrate_then_serve_then_stop_gracefully(postgres_databases: PostgresDatabases, tmp_path: Path) -> None:
-    compose = yaml.safe_load((PROJECT_ROOT / "compose.yaml").read_text())
+    compose: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "compose.yaml").read_text())
     final = parse(PROJECT_ROOT / "Containerfile")[-1]
     migrate_command = compose["services"]["migrate"]["command"]
     serve_command = exec_form(final.last("CMD").arguments)

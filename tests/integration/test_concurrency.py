@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from httpx import Response
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from referrals.adapters.persistence.tables import referral_codes, users
@@ -19,11 +19,11 @@ pytestmark = pytest.mark.usefixtures("database_url")
 SPELLINGS = ["bob@example.com", "BOB@example.com", " Bob@Example.com ", "ＢＯＢ@example.com"]
 
 
-async def count(database_url: str, query: object) -> int:
+async def count(database_url: str, query: Select[int]) -> int:
     engine = create_async_engine(database_url)
     try:
         async with engine.connect() as connection:
-            return int(await connection.scalar(query))  # type: ignore[arg-type]
+            return (await connection.execute(query)).scalar_one()
     finally:
         await engine.dispose()
 

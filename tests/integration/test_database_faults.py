@@ -4,7 +4,7 @@ or a 500, and the service recovers by itself when the database is back. A cluste
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
 
 import pytest
 from alembic import command
@@ -51,7 +51,7 @@ async def timed(request: Awaitable[Response]) -> tuple[Response, float]:
     return response, time.perf_counter() - started
 
 
-async def requests_needing_the_database(api: Api) -> list[tuple[Response, float]]:
+async def requests_needing_the_database(api: Api) -> Sequence[tuple[Response, float]]:
     """Three requests at once: a registration, a login and the readiness probe."""
     return await asyncio.gather(
         timed(api.register(new_email())),
@@ -60,7 +60,7 @@ async def requests_needing_the_database(api: Api) -> list[tuple[Response, float]
     )
 
 
-def assert_unavailable_in_time(outcomes: list[tuple[Response, float]]) -> None:
+def assert_unavailable_in_time(outcomes: Sequence[tuple[Response, float]]) -> None:
     for response, elapsed in outcomes:
         assert_problem(response, 503)
         assert response.headers["Retry-After"]

@@ -35,8 +35,10 @@ async def test_stairway_up_down_up_for_every_revision(fresh_database_url: str) -
     assert revisions
 
     for revision in revisions:
+        down_revision = revision.down_revision
+        assert down_revision is None or isinstance(down_revision, str), f"{revision.revision} is a merge"
         await asyncio.to_thread(command.upgrade, config, revision.revision)
-        await asyncio.to_thread(command.downgrade, config, revision.down_revision or "base")
+        await asyncio.to_thread(command.downgrade, config, down_revision or "base")
         await asyncio.to_thread(command.upgrade, config, revision.revision)
 
     assert {"users", "referral_codes", "refresh_tokens"} <= await table_names(fresh_database_url)

@@ -35,7 +35,7 @@ class Caches:
         self.caches: list[NearCodeCache] = []
 
     def client(self, url: str | None = None) -> Valkey:
-        client = Valkey.from_url(url or self.url, socket_timeout=2, socket_connect_timeout=2)
+        client: Valkey = Valkey.from_url(url or self.url, socket_timeout=2, socket_connect_timeout=2)
         self.clients.append(client)
         return client
 
@@ -79,7 +79,7 @@ async def caches(valkey_url: str) -> AsyncIterator[Caches]:
 
 async def cached_everywhere(*caches: NearCodeCache) -> None:
     for cache in caches:
-        await eventually(lambda cache=cache: cache.listening)  # type: ignore[misc]
+        await eventually(lambda cache=cache: cache.listening)  # type: ignore[misc]  # a default binds each cache
     miss = await caches[0].get(EMAIL)
     assert isinstance(miss, CacheMiss)
     await caches[0].put(EMAIL, LIVE, miss, 60)

@@ -55,7 +55,7 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 def a_user(email: str = "ada@example.com", **fields: object) -> User:
     values: dict[str, object] = {"id": new_id(), "email": email, "password_hash": "h", "created_at": NOW}
     values.update(fields)
-    return User(**values)  # type: ignore[arg-type]
+    return User(**values)  # type: ignore[arg-type]  # overrides are any field
 
 
 def a_code(owner: User, **fields: object) -> ReferralCode:
@@ -67,7 +67,7 @@ def a_code(owner: User, **fields: object) -> ReferralCode:
         "expires_at": NOW + timedelta(days=1),
     }
     values.update(fields)
-    return ReferralCode(**values)  # type: ignore[arg-type]
+    return ReferralCode(**values)  # type: ignore[arg-type]  # overrides are any field
 
 
 async def saved(session: AsyncSession, *users: User) -> None:

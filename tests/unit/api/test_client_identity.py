@@ -10,6 +10,7 @@ PROXY = ClientIdentity(trusted_proxies=(ip_network("10.0.0.0/8"), ip_network("20
 
 
 def scope(peer: str | None, *forwarded: str) -> dict[str, object]:
+    """Only the keys ClientIdentity reads: not a whole HTTPScope, hence the ignores where it is passed."""
     headers = [(b"x-forwarded-for", value.encode()) for value in forwarded]
     return {"type": "http", "client": None if peer is None else (peer, 50000), "headers": headers}
 

@@ -116,7 +116,7 @@ class Clock:
 
 
 def enrich_profile(enricher: Enricher, users: Users, transaction: Transaction) -> EnrichProfile:
-    return EnrichProfile(users, enricher, transaction, Clock())  # type: ignore[arg-type]
+    return EnrichProfile(users, enricher, transaction, Clock())  # type: ignore[arg-type]  # fakes of only what it calls
 
 
 async def test_a_found_profile_is_stored_with_its_source_and_time() -> None:

@@ -1,6 +1,7 @@
 """The fakes keep the promises of the real adapters; otherwise the use-case tests would prove nothing."""
 
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 import pytest
 
@@ -23,8 +24,8 @@ def code(owner: User, text: str = "ABCDEFGHJKMNP", state: CodeState = CodeState.
     return ReferralCode(new_id(), owner.id, text, NOW, NOW + timedelta(days=1), state)
 
 
-def token(family_id: object = None) -> RefreshToken:
-    return RefreshToken(new_id(), new_id(), family_id or new_id(), new_id().hex, NOW, NOW + timedelta(days=1))  # type: ignore[arg-type]
+def token(family_id: UUID | None = None) -> RefreshToken:
+    return RefreshToken(new_id(), new_id(), family_id or new_id(), new_id().hex, NOW, NOW + timedelta(days=1))
 
 
 async def test_a_committed_write_stays(world: World) -> None:

@@ -26,7 +26,7 @@ def token(**fields: object) -> RefreshToken:
         "expires_at": NOW + timedelta(days=1),
     }
     values.update(fields)
-    return RefreshToken(**values)  # type: ignore[arg-type]
+    return RefreshToken(**values)  # type: ignore[arg-type]  # overrides are any field
 
 
 def test_secrets_are_long_random_and_url_safe() -> None:
