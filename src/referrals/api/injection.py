@@ -1,10 +1,10 @@
 """Route handlers' dependencies, resolved from the one dishka container only by the handlers that have any.
 
 ``inject`` opens a dishka REQUEST scope around the handler alone (a session, the repositories on it, the use
-cases built on them) and closes it when the handler returns, so the session
-is back in its pool before the answer is sent. ``inject_app_wide`` serves handlers whose dependencies all live
-as long as the app: they open no scope at all. Routes without dependencies (health, docs) pay nothing, and
-no request ever holds a reference to its scope, so no request leaves a cycle for the garbage collector.
+cases built on them) and closes it when the handler returns, so the session is back in its pool before the
+answer is sent. ``inject_app_wide`` serves handlers whose dependencies all live as long as the app: they
+open no scope at all. Routes without dependencies (health, docs) pay nothing, and no request ever holds a
+reference to its scope, so no request leaves a cycle for the garbage collector.
 """
 
 from collections.abc import Callable

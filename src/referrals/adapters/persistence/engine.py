@@ -46,7 +46,7 @@ def create_engine(
 
 def create_sqlite_reader(url: URL, busy_timeout_ms: int = 10_000) -> Engine:
     """A blocking engine on the standard library's driver for the same SQLite file, for single-statement reads
-    run off the event loop (see ``SqliteLiveCodeQueries``); each statement commits on its own."""
+    run off the event loop (see ``reads.SqliteReaderThread``); each statement commits on its own."""
     engine = create_sync_engine(
         url.set(drivername="sqlite"), connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
     )
