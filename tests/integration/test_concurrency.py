@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from referrals.adapters.persistence.tables import referral_codes, users
 from referrals.bootstrap.app import create_app
 from tests.api.conftest import Api, assert_problem, serving
+from tests.conditions import eventually
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.usefixtures("database_url")
@@ -170,7 +171,9 @@ async def test_no_registration_attaches_to_a_code_after_its_delete_answered(api:
         outcomes.append((started, response.status_code))
 
     async def delete() -> None:
-        await asyncio.sleep(0.05)
+        # Only once a registration has attached to the code, so the race has two sides however fast or slow
+        # registrations are on this machine.
+        await eventually(lambda: any(status == 201 for _, status in outcomes))
         response = await api.client.delete("/referral-code/delete", headers=referrer.headers)
         deleted_at.append(time.perf_counter())
         assert response.status_code == 204
