@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from referrals.adapters.persistence.engine import create_engine
+from referrals.adapters.persistence.engine import create_engine, create_sqlite_reader
 from referrals.adapters.persistence.live_codes import SqlaLiveCodeQueries
-from referrals.adapters.persistence.reads import CommittedReads, committed_reads
+from referrals.adapters.persistence.reads import CommittedReads, SqliteReaderThread, committed_reads
 from referrals.adapters.persistence.referral_codes import SqlaReferralCodeRepository
 from referrals.adapters.persistence.refresh_tokens import SqlaRefreshTokenRepository
 from referrals.adapters.persistence.transaction import SqlaTransactionManager
@@ -238,3 +239,22 @@ async def test_a_user_is_read_by_id_once_committed_with_its_profile(
 
     assert await accounts.by_id(user.id) == replace(user, profile=profile)
     assert await accounts.by_id(new_id()) is None
+
+
+async def test_the_sqlite_reader_starts_afresh_after_its_connection_breaks(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    reader = SqliteReaderThread(create_sqlite_reader(engine.url))
+    lookups = SqlaUserQueries(reader)
+    try:
+        assert await lookups.by_email("nobody@example.com") is None  # the reader now holds a connection
+        held = reader._connection
+        assert held is not None
+        held.connection.dbapi_connection.close()  # type: ignore[union-attr]  # broken behind its back
+
+        with pytest.raises(DBAPIError):
+            await lookups.by_email("nobody@example.com")
+        assert await lookups.by_email("nobody@example.com") is None
+        assert reader._connection is not held
+    finally:
+        reader.close()
+        await engine.dispose()
