@@ -227,9 +227,8 @@ def run_configuration(args: argparse.Namespace, backend: str, workers: int) -> C
             with service({**environment, "CODE_CACHE_TTL": "0"}, workers) as (url, _):
                 configuration.figures.extend(load_together(args, url, *scenario_loads("S2", files, work)))
     with bare_litestar(workers) as url:
-        configuration.bare_litestar_rps = load(
-            args, url, "bare", "get_paths.lua", {"BENCH_PATHS": single_path(work_dir(), "/health")}
-        ).rps
+        bare = Load("bare", "get_paths.lua", {"BENCH_PATHS": single_path(work_dir(), "/health")})
+        configuration.bare_litestar_rps = load_together(args, url, bare)[0].rps
     baseline = next((figures.rps for figures in configuration.figures if figures.scenario == "S0"), None)
     for figures in configuration.figures:
         figures.ratio_to_s0 = round(figures.rps / baseline, 3) if baseline else None
@@ -484,10 +483,6 @@ def serving(command: list[str], env: dict[str, str], port: int) -> Iterator[int]
         except subprocess.TimeoutExpired:
             process.kill()
         (RESULTS / "server.pid").unlink(missing_ok=True)
-
-
-def load(args: argparse.Namespace, url: str, scenario: str, script: str, environment: dict[str, str]) -> Figures:
-    return load_together(args, url, Load(scenario, script, environment))[0]
 
 
 def load_together(args: argparse.Namespace, url: str, *loads: Load) -> list[Figures]:

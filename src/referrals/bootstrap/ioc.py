@@ -136,7 +136,7 @@ class SecurityProvider(Provider):
     @provide(scope=Scope.APP)
     def hashing_executor(self, settings: Settings) -> Iterator[ThreadPoolExecutor]:
         # No wider than the machine, counting every worker's pool: more threads only queue argon2 work
-        # behind the event loops, and each keeps 19 MiB of argon2 memory resident.
+        # behind the event loops, and each holds 19 MiB of argon2 memory while it hashes.
         threads = settings.hashing_threads or max(1, (os.cpu_count() or 1) // settings.workers)
         executor = hashing_pool(threads)
         yield executor
@@ -210,7 +210,8 @@ class InProcessCacheProvider(Provider):
 
 
 class IntegrationsProvider(Provider):
-    """The email gate, and stand-ins that call nothing for each integration without a key (see HttpIntegrations)."""
+    """The email gate, and stand-ins that call nothing for each integration without a key (HttpIntegrationsProvider
+    supplies the real ones)."""
 
     def __init__(self, settings: Settings) -> None:
         super().__init__()
