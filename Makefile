@@ -29,6 +29,9 @@ lint: bootstrap ## ruff, mypy --strict, import contracts, migration drift
 fuzz: bootstrap ## schemathesis against the live server and its own OpenAPI document (bounded, seeded); FUZZ_ARGS to change
 	$(BIN)/python -m tests.fuzz.run $(FUZZ_ARGS)
 
+openapi-snapshot: bootstrap ## write the OpenAPI document to tests/contract/openapi.json, the public contract `make test` compares
+	$(BIN)/python -m tests.contract.snapshot
+
 CONTRACT_TOOLS := tools/contract
 contract: bootstrap $(CONTRACT_TOOLS)/node_modules/.package-lock.json ## the live OpenAPI document through linters, client generators and an OAuth library
 	$(BIN)/python -m tests.contract.run

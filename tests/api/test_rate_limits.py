@@ -71,7 +71,7 @@ async def test_failed_logins_lock_the_guessing_client_out_of_the_account_but_not
     locked = await login(api.client, "alice@example.com", PASSWORD, MALLORY_ADDRESS)
     owner = await login(api.client, "alice@example.com", PASSWORD, ALICE_ADDRESS)
 
-    assert_problem(locked, 429, "too-many-attempts")
+    assert assert_problem(locked, 429, "too-many-attempts")["error"] == "temporarily_unavailable"
     assert locked.headers["Retry-After"] == "100"
     assert locked.headers["Cache-Control"] == "no-store"
     assert owner.status_code == 200

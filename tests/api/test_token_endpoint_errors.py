@@ -11,9 +11,10 @@ from tests.api.conftest import PASSWORD, Api, assert_problem
 def assert_token_error(response: Response, error: str, code: str | None = None, status: int = 400) -> dict[str, Any]:
     problem = assert_problem(response, status, code)
     assert problem["error"] == error
-    assert problem["error_description"] == problem["detail"]
+    assert problem.get("error_description") == problem.get("detail")
     # RFC 6749 §5.2: error_description is printable ASCII without '"' and '\'.
-    assert all(0x20 <= ord(character) <= 0x7E and character not in '"\\' for character in problem["detail"])
+    description = problem.get("error_description", "")
+    assert all(0x20 <= ord(character) <= 0x7E and character not in '"\\' for character in description)
     return problem
 
 
@@ -82,6 +83,16 @@ async def test_a_body_that_is_no_form_is_an_invalid_request(api: Api) -> None:
     response = await api.client.post("/auth/login", content=b"{}", headers={"content-type": "application/json"})
 
     assert_token_error(response, "invalid_request", status=415)
+
+
+async def test_a_body_too_large_is_an_invalid_request(api: Api) -> None:
+    body = b"username=" + b"a" * (2 << 20)
+
+    response = await api.client.post(
+        "/auth/login", content=body, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+
+    assert_token_error(response, "invalid_request", status=413)
 
 
 async def test_scope_and_client_credentials_are_accepted_and_ignored(api: Api) -> None:

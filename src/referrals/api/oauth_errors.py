@@ -85,7 +85,7 @@ def as_token_error(problem: Problem) -> TokenErrorProblem:
         title=status.phrase,
         status=status,
         error_description=description,
-        detail=description,
+        detail=problem.detail,
         instance=problem.instance,
         code=problem.code,
         errors=problem.errors,
