@@ -44,8 +44,10 @@ def node_tool(name: str) -> Path:
 
 STEPS = [
     Step(
-        "redocly (recommended)",
-        lambda _url: [[node_tool("redocly"), "lint", DOCUMENT, "--config", TOOLS / "redocly.yaml", "--format=stylish"]],
+        "redocly (recommended-strict)",
+        lambda _url: [
+            [node_tool("redocly"), "lint", DOCUMENT, "--config", TOOLS / "redocly-lint.yaml", "--format=stylish"]
+        ],
     ),
     Step(
         "spectral (spectral:oas)",
