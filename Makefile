@@ -12,7 +12,7 @@ TEST_VALKEY_URL ?= redis://127.0.0.1:6379/0
 export TEST_POSTGRES_URL TEST_VALKEY_URL
 COMPOSE ?= docker compose
 
-.PHONY: run test lint fmt migrate bootstrap clean up down bench fuzz
+.PHONY: run test lint fmt migrate bootstrap clean up down bench fuzz contract openapi-snapshot
 
 run: bootstrap migrate ## apply migrations, then serve on HOST:PORT
 	exec $(BIN)/python -m referrals
@@ -21,20 +21,31 @@ test: bootstrap ## the whole suite; PostgreSQL tests skip, saying why, when the 
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: bootstrap ## ruff, mypy --strict, import contracts, migration drift
-	$(BIN)/ruff check src tests migrations bench
-	$(BIN)/ruff format --check src tests migrations bench
+	$(BIN)/ruff check src tests migrations bench tools
+	$(BIN)/ruff format --check src tests migrations bench tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 fuzz: bootstrap ## schemathesis against the live server and its own OpenAPI document (bounded, seeded); FUZZ_ARGS to change
 	$(BIN)/python -m tests.fuzz.run $(FUZZ_ARGS)
 
+openapi-snapshot: bootstrap ## write the OpenAPI document to tests/contract/openapi.json, the public contract `make test` compares
+	$(BIN)/python -m tests.contract.snapshot
+
+CONTRACT_TOOLS := tools/contract
+contract: bootstrap $(CONTRACT_TOOLS)/node_modules/.package-lock.json ## the live OpenAPI document through linters, client generators and an OAuth library
+	$(BIN)/python -m tests.contract.run
+
+# The linters and generators, pinned by the lockfile; reinstalled only when it changes.
+$(CONTRACT_TOOLS)/node_modules/.package-lock.json: $(CONTRACT_TOOLS)/package.json $(CONTRACT_TOOLS)/package-lock.json
+	npm ci --prefix $(CONTRACT_TOOLS) --no-audit --no-fund
+
 bench: bootstrap ## load benchmark (wrk): SQLite and PostgreSQL + Valkey, 1 worker and one per core; BENCH_ARGS to narrow
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 fmt: bootstrap
-	$(BIN)/ruff format src tests migrations bench
-	$(BIN)/ruff check --fix src tests migrations bench
+	$(BIN)/ruff format src tests migrations bench tools
+	$(BIN)/ruff check --fix src tests migrations bench tools
 
 migrate: bootstrap ## bring the database named by DATABASE_URL to the latest schema
 	$(BIN)/alembic upgrade head

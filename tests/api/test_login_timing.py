@@ -43,7 +43,7 @@ async def test_unknown_email_and_wrong_password_take_the_same_time(
             started = time.perf_counter()
             response = await api.login(email, "not the password")
             timings[kind].append(time.perf_counter() - started)
-            assert response.status_code == 401
+            assert response.status_code == 400  # invalid_grant (RFC 6749 §5.2)
             assert response.json()["code"] == "invalid-credentials"
 
     unknown, wrong = (statistics.median(timings[kind]) for kind in ("unknown email", "wrong password"))

@@ -134,7 +134,7 @@ async def test_every_response_carries_the_security_headers(api: Api) -> None:
         "metrics": (await api.client.get("/metrics"), 200),
         "off the schema": (await api.client.post("/auth/register", json={}), 400),
         "no token": (await api.client.get("/users/me"), 401),
-        "wrong password": (await api.login("bob@example.com", "not the password"), 401),
+        "wrong password": (await api.login("bob@example.com", "not the password"), 400),
         "no code": (await api.code_of("x@y.zz"), 404),
         "no route": (await api.client.get("/nowhere"), 404),
         "wrong method": (await api.client.put("/health"), 405),

@@ -66,12 +66,12 @@ async def test_failed_logins_lock_the_guessing_client_out_of_the_account_but_not
 ) -> None:
     await api.account("alice@example.com")
     for _ in range(3):
-        assert (await login(api.client, "alice@example.com", "wrong password", MALLORY_ADDRESS)).status_code == 401
+        assert (await login(api.client, "alice@example.com", "wrong password", MALLORY_ADDRESS)).status_code == 400
 
     locked = await login(api.client, "alice@example.com", PASSWORD, MALLORY_ADDRESS)
     owner = await login(api.client, "alice@example.com", PASSWORD, ALICE_ADDRESS)
 
-    assert_problem(locked, 429, "too-many-attempts")
+    assert assert_problem(locked, 429, "too-many-attempts")["error"] == "temporarily_unavailable"
     assert locked.headers["Retry-After"] == "100"
     assert locked.headers["Cache-Control"] == "no-store"
     assert owner.status_code == 200
@@ -93,7 +93,7 @@ async def test_failures_are_also_budgeted_per_client_across_accounts(api: Api) -
         for n in range(7)
     ]
 
-    assert statuses == [401] * 5 + [429] * 2
+    assert statuses == [400] * 5 + [429] * 2
 
 
 async def test_concurrent_guesses_cannot_slip_past_the_budget(api: Api) -> None:
@@ -103,7 +103,7 @@ async def test_concurrent_guesses_cannot_slip_past_the_budget(api: Api) -> None:
         *(login(api.client, "alice@example.com", "wrong password", MALLORY_ADDRESS) for _ in range(20))
     )
 
-    assert sorted(response.status_code for response in responses) == [401] * 3 + [429] * 17
+    assert sorted(response.status_code for response in responses) == [400] * 3 + [429] * 17
 
 
 async def test_the_schema_documents_429_on_every_budgeted_route(client: AsyncClient) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
+from litestar.openapi.spec import Components, Contact, License, OAuthFlow, OAuthFlows, SecurityScheme, Tag
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 
@@ -22,6 +22,15 @@ DOCS_CONTENT_SECURITY_POLICY = (
 
 logger = logging.getLogger(__name__)
 
+# Every tag an operation carries, described once: generators name their modules after them.
+TAGS = [
+    Tag(name="auth", description="Accounts and sessions: register, the OAuth 2.0 token endpoint, refresh, log out."),
+    Tag(name="users", description="The caller's own account."),
+    Tag(name="referral codes", description="A referrer's code: create it, find it by the referrer's email, delete it."),
+    Tag(name="referrals", description="Registering with a code, and the referrer's list of referrals."),
+    Tag(name="operations", description="Liveness and readiness, for load balancers and orchestrators."),
+]
+
 
 def openapi_config(title: str, version: str) -> OpenAPIConfig:
     return OpenAPIConfig(
@@ -29,6 +38,11 @@ def openapi_config(title: str, version: str) -> OpenAPIConfig:
         version=version,
         description="Referral codes with a mandatory expiry, and the referrals they bring. "
         "Authorize with your email as the username to try the protected routes.",
+        contact=Contact(name="Referral service maintainers"),
+        # No licence is granted for the service or its API; the document says so rather than say nothing
+        # (an SPDX LicenseRef names a licence of one's own).
+        license=License(name="Proprietary", identifier="LicenseRef-Proprietary"),
+        tags=TAGS,
         path=DOCS_PATH,
         render_plugins=[
             SwaggerRenderPlugin(

@@ -11,6 +11,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
+from referrals.api.oauth_errors import TokenRequestRefused
 from referrals.api.problems import problem_response
 from referrals.api.schemas import FieldError
 from referrals.application.errors import (
@@ -88,6 +89,12 @@ def on_validation_error(request: AnyRequest, error: ValidationException) -> Resp
     return problem_response(request, HTTPStatus.BAD_REQUEST, detail=detail, errors=errors or None)
 
 
+def on_token_request_refused(request: AnyRequest, error: TokenRequestRefused) -> Response[object]:
+    return problem_response(
+        request, HTTPStatus.BAD_REQUEST, detail=error.description, code=error.code, errors=error.errors
+    )
+
+
 def field_error(item: dict[str, Any]) -> FieldError:
     message = str(item.get("message"))
     # For a missing field Litestar reports the whole body ("data") as the key; name the field instead.
@@ -141,6 +148,7 @@ def on_unexpected_error(request: AnyRequest, error: Exception) -> Response[objec
 exception_handlers: ExceptionHandlersMap = {
     DomainError: on_domain_error,
     ValidationException: on_validation_error,
+    TokenRequestRefused: on_token_request_refused,
     HTTPException: on_http_error,
     RecursionError: on_undecodable_body,
     UnicodeDecodeError: on_undecodable_body,

@@ -1,8 +1,8 @@
 """RFC 9457 problem documents: the one shape every error response takes."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol
 
 from litestar import Request, Response
 from litestar.openapi.datastructures import ResponseSpec
@@ -11,6 +11,22 @@ from referrals.api.schemas import FieldError, Problem
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:problem-type:referrals:"
+_SHAPE = "referrals.problem_shape"
+
+
+class ShapedProblem(Protocol):
+    @property
+    def status(self) -> int: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+ProblemShape = Callable[[Problem], ShapedProblem]
+
+
+def problem_shape(shape: ProblemShape) -> dict[str, Any]:
+    """Route ``opt`` for a route whose problems take another shape (more members, another status) than plain."""
+    return {_SHAPE: shape}
 
 
 def problem_response(
@@ -33,19 +49,21 @@ def problem_response(
         code=code,
         errors=errors,
     )
-    return Response(
-        content=problem.to_dict(),
-        status_code=status,
-        media_type=PROBLEM_MEDIA_TYPE,
-        headers=dict(headers or {}),
-    )
+    headers = dict(headers or {})
+    route_handler = request.scope.get("route_handler")
+    shape: ProblemShape | None = route_handler.opt.get(_SHAPE) if route_handler is not None else None
+    shaped: ShapedProblem = problem if shape is None else shape(problem)
+    if status == HTTPStatus.UNAUTHORIZED and shaped.status != status:
+        # The challenge belongs to a 401 only (RFC 9110 §11.6.1).
+        headers = {name: value for name, value in headers.items() if name.lower() != "www-authenticate"}
+    return Response(content=shaped.to_dict(), status_code=shaped.status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
-def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+def problem_responses(*statuses: int, schema: type[Any] = Problem) -> dict[int, ResponseSpec]:
     """OpenAPI entries for the error statuses a route can answer with."""
     return {
         status: ResponseSpec(
-            data_container=Problem,
+            data_container=schema,
             description=HTTPStatus(status).description or HTTPStatus(status).phrase,
             media_type=PROBLEM_MEDIA_TYPE,
             generate_examples=False,

@@ -5,7 +5,6 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
-from litestar.openapi.spec import Schema
 from msgspec import Meta
 
 from referrals.domain.codes import CODE_LENGTH, CROCKFORD_ALPHABET, LOOKALIKES, SEPARATORS
@@ -130,40 +129,6 @@ class MeResponse(msgspec.Struct, frozen=True):
     referrer_id: UUID | None
     created_at: datetime
     profile: ProfileResponse | None
-
-
-class TokenForm(msgspec.Struct, frozen=True):
-    """The OAuth 2.0 token-endpoint form (RFC 6749 §4.3 and §6)."""
-
-    # Empty rather than optional: the constraints of an optional string do not reach the OpenAPI document.
-    grant_type: Literal["password", "refresh_token"] = "password"
-    username: Annotated[str, Meta(max_length=MAX_EMAIL_LENGTH, description="The email.")] = ""
-    password: Annotated[str, Meta(max_length=MAX_PASSWORD_LENGTH)] = ""
-    refresh_token: Annotated[str, Meta(max_length=MAX_OPAQUE_TOKEN_LENGTH)] = ""
-    scope: Annotated[str, Meta(max_length=1024)] = ""
-    client_id: Annotated[str, Meta(max_length=256)] = ""
-    client_secret: Annotated[str, Meta(max_length=256)] = ""
-
-
-# Which fields each grant needs (RFC 6749 §4.3.2 and §6). A msgspec struct cannot say that a field is required
-# for one value of another: the login handler checks it (400), and the OpenAPI document says it with a oneOf.
-GRANT_FIELDS: dict[str, tuple[str, ...]] = {"password": ("username", "password"), "refresh_token": ("refresh_token",)}
-
-
-def _grant_schema(title: str, grant_type: str, *, names_itself: bool) -> Schema:
-    fields = GRANT_FIELDS[grant_type]
-    return Schema(
-        title=title,
-        properties={"grant_type": Schema(const=grant_type), **{name: Schema(min_length=1) for name in fields}},
-        required=[*(["grant_type"] if names_itself else []), *fields],
-    )
-
-
-TOKEN_FORM_GRANTS = [
-    # A form without grant_type is a password grant.
-    _grant_schema("Password grant", "password", names_itself=False),
-    _grant_schema("Refresh-token grant", "refresh_token", names_itself=True),
-]
 
 
 class RefreshRequest(msgspec.Struct, frozen=True):

@@ -63,6 +63,6 @@ async def enrich_in_background(container: AsyncContainer, user_id: UUID, email: 
         logger.exception("profile enrichment failed")
 
 
-def token_response(pair: TokenPair) -> Response[Any]:
+def token_response(pair: TokenPair) -> Response[TokenResponse]:
     body = TokenResponse(access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token)
     return Response(body, headers=PRAGMA_NO_CACHE)

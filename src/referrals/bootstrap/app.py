@@ -14,6 +14,7 @@ from referrals.api.errors import exception_handlers, on_dependency_unavailable, 
 from referrals.api.injection import attach_container
 from referrals.api.preflight import Preflight
 from referrals.api.request_context import RequestContext
+from referrals.api.token_form import TokenRequestSchemaPlugin
 from referrals.bootstrap.config import Settings, load_settings
 from referrals.bootstrap.ioc import default_providers
 from referrals.bootstrap.runtime import tune_garbage_collection
@@ -68,6 +69,7 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
             **dict.fromkeys(UNAVAILABILITY, on_dependency_unavailable),
         },
         openapi_config=openapi_config(title="Referral service", version=API_VERSION),
+        plugins=[TokenRequestSchemaPlugin()],
         request_max_body_size=settings.max_request_body_bytes,
         on_shutdown=[close_container],
         # The entry point configures logging for the process; the app must not reconfigure the root logger.

@@ -9,19 +9,13 @@ from litestar.params import Body, JSONBody
 from referrals.api.auth import BEARER_SECURITY, caller_id
 from referrals.api.clients import ClientIdentity
 from referrals.api.injection import inject
+from referrals.api.oauth_errors import TokenErrorProblem, as_token_error
+from referrals.api.openapi_operations import PublicOperation
 from referrals.api.preflight import route_policy
-from referrals.api.problems import problem_response, problem_responses
+from referrals.api.problems import problem_responses, problem_shape
 from referrals.api.rate_limits import Budget
-from referrals.api.schemas import (
-    GRANT_FIELDS,
-    TOKEN_FORM_GRANTS,
-    FieldError,
-    RefreshRequest,
-    RegisterRequest,
-    TokenForm,
-    TokenResponse,
-    UserResponse,
-)
+from referrals.api.schemas import RefreshRequest, RegisterRequest, TokenResponse, UserResponse
+from referrals.api.token_form import RefreshTokenGrant, TokenRequest, decode_token_request, is_token_request
 from referrals.api.views import registered_response, token_response
 from referrals.application.use_cases.log_in import Credentials, LogIn
 from referrals.application.use_cases.log_out import LogOut
@@ -31,6 +25,8 @@ from referrals.application.use_cases.register_user import RegisterUser, Registra
 
 @post(
     "/register",
+    operation_id="register",
+    operation_class=PublicOperation,
     status_code=HTTPStatus.CREATED,
     opt=route_policy(budget=Budget.REGISTRATIONS),
     responses=problem_responses(400, 409, 413, 415, 422, 429, 503),
@@ -47,41 +43,46 @@ async def register(
 
 @post(
     "/login",
+    operation_id="logIn",
+    operation_class=PublicOperation,
     status_code=HTTPStatus.OK,
-    responses=problem_responses(400, 401, 413, 415, 429, 503),
+    # A refused grant is a 400 (RFC 6749 §5.2); no client is authenticated, so there is no 401 (invalid_client).
+    responses=problem_responses(400, 413, 415, 429, 503, schema=TokenErrorProblem),
     summary="OAuth 2.0 token endpoint",
-    opt=route_policy(body=RequestEncodingType.URL_ENCODED.value),
+    opt={**route_policy(body=RequestEncodingType.URL_ENCODED.value), **problem_shape(as_token_error)},
+    type_decoders=[(is_token_request, decode_token_request)],
 )
 @inject
 async def login(
     request: Request[Any, Any, Any],
-    data: Annotated[
-        TokenForm, Body(media_type=RequestEncodingType.URL_ENCODED, schema_extra={"one_of": TOKEN_FORM_GRANTS})
-    ],
+    data: Annotated[TokenRequest, Body(media_type=RequestEncodingType.URL_ENCODED)],
     log_in: FromDishka[LogIn],
     refresh_session: FromDishka[RefreshSession],
     clients: FromDishka[ClientIdentity],
-) -> Response[Any]:
+) -> Response[TokenResponse]:
     """Password grant (`username` is the email) or refresh-token grant; `client_id`, `client_secret` and `scope`
     are accepted and ignored. Answers an access token and a refresh token that rotates on every use.
 
+    Errors are RFC 6749 §5.2 token errors (`error`, `error_description`) that are problem documents too: a wrong
+    password or a spent refresh token is `invalid_grant`, a missing or malformed parameter `invalid_request`.
     Failed password attempts are budgeted per client and per account and client; a spent budget answers 429
     with `Retry-After`."""
-    required = GRANT_FIELDS[data.grant_type]
-    if missing := [name for name in required if not getattr(data, name)]:
-        message = f"required for the {data.grant_type} grant"
-        errors = [FieldError(message=message, key=name, source="body") for name in missing]
-        detail = f"The {data.grant_type} grant needs {' and '.join(required)}."
-        return problem_response(request, HTTPStatus.BAD_REQUEST, detail=detail, errors=errors)
-    if data.grant_type == "refresh_token":
-        pair = await refresh_session(data.refresh_token)
+    grant = data.grant()
+    if isinstance(grant, RefreshTokenGrant):
+        pair = await refresh_session(grant.refresh_token)
     else:
-        credentials = Credentials(email=data.username, password=data.password, client=clients.of(request.scope))
+        credentials = Credentials(email=grant.username, password=grant.password, client=clients.of(request.scope))
         pair = await log_in(credentials)
     return token_response(pair)
 
 
-@post("/refresh", status_code=HTTPStatus.OK, responses=problem_responses(400, 401, 413, 415, 503))
+@post(
+    "/refresh",
+    operation_id="refreshSession",
+    operation_class=PublicOperation,
+    status_code=HTTPStatus.OK,
+    responses=problem_responses(400, 401, 413, 415, 503),
+)
 @inject
 async def refresh(
     data: JSONBody[RefreshRequest], refresh_session: FromDishka[RefreshSession]
@@ -92,6 +93,7 @@ async def refresh(
 
 @post(
     "/logout",
+    operation_id="logOut",
     status_code=HTTPStatus.NO_CONTENT,
     opt=route_policy(token=True),
     security=BEARER_SECURITY,

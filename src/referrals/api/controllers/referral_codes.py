@@ -7,6 +7,7 @@ from litestar.params import JSONBody, PathParameter
 
 from referrals.api.auth import BEARER_SECURITY, caller_id
 from referrals.api.injection import inject, inject_app_wide
+from referrals.api.openapi_operations import PublicOperation
 from referrals.api.preflight import route_policy
 from referrals.api.problems import problem_responses
 from referrals.api.rate_limits import Budget
@@ -24,6 +25,7 @@ from referrals.application.use_cases.find_active_code import FindActiveCode
 
 @post(
     "/create",
+    operation_id="createReferralCode",
     status_code=HTTPStatus.CREATED,
     opt=route_policy(token=True),
     security=BEARER_SECURITY,
@@ -41,6 +43,7 @@ async def create_code(
 
 @delete(
     "/delete",
+    operation_id="deleteReferralCode",
     status_code=HTTPStatus.NO_CONTENT,
     opt=route_policy(token=True),
     security=BEARER_SECURITY,
@@ -52,7 +55,13 @@ async def delete_code(request: Request[Any, Any, Any], delete_referral_code: Fro
     await delete_referral_code(caller_id(request))
 
 
-@get("/{email:str}", opt=route_policy(budget=Budget.LOOKUPS), responses=problem_responses(400, 404, 429, 503))
+@get(
+    "/{email:str}",
+    operation_id="findReferralCode",
+    operation_class=PublicOperation,
+    opt=route_policy(budget=Budget.LOOKUPS),
+    responses=problem_responses(400, 404, 429, 503),
+)
 @inject_app_wide
 async def find_code(
     email: Annotated[

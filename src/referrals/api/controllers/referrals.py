@@ -8,6 +8,7 @@ from litestar.params import JSONBody, Parameter, PathParameter
 
 from referrals.api.auth import BEARER_SECURITY, caller_id
 from referrals.api.injection import inject
+from referrals.api.openapi_operations import PublicOperation
 from referrals.api.preflight import route_policy
 from referrals.api.problems import problem_responses
 from referrals.api.rate_limits import Budget
@@ -19,6 +20,8 @@ from referrals.application.use_cases.register_user import RegisterUser, Registra
 
 @post(
     "/register-with-referral",
+    operation_id="registerWithReferral",
+    operation_class=PublicOperation,
     status_code=HTTPStatus.CREATED,
     opt=route_policy(budget=Budget.REGISTRATIONS),
     responses=problem_responses(400, 409, 413, 415, 422, 429, 503),
@@ -37,6 +40,7 @@ async def register_with_referral(
 
 @get(
     "/referrals/{referrer_id:str}",
+    operation_id="listReferrals",
     opt=route_policy(token=True),
     security=BEARER_SECURITY,
     responses=problem_responses(400, 401, 403, 503),

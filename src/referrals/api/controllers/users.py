@@ -12,7 +12,13 @@ from referrals.api.views import me_view
 from referrals.application.use_cases.get_profile import GetProfile
 
 
-@get("/me", opt=route_policy(token=True), security=BEARER_SECURITY, responses=problem_responses(401, 503))
+@get(
+    "/me",
+    operation_id="getCurrentUser",
+    opt=route_policy(token=True),
+    security=BEARER_SECURITY,
+    responses=problem_responses(401, 503),
+)
 @inject_app_wide
 async def me(request: Request[Any, Any, Any], get_profile: FromDishka[GetProfile]) -> MeResponse:
     """The caller's own account, with the profile found by the enrichment provider when one is configured."""
