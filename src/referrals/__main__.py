@@ -6,6 +6,7 @@ from typing import Final
 
 from granian import Granian
 from granian.constants import Interfaces
+from granian.http import HTTP1Settings
 from granian.log import LogLevels
 
 from referrals.bootstrap.config import SettingsError, load_settings
@@ -38,6 +39,9 @@ def main() -> int:
         port=settings.port,
         workers=settings.workers,
         workers_kill_timeout=settings.shutdown_timeout,
+        # Counted on a kept-alive connection from the end of its previous answer, so this also closes idle
+        # connections; a new connection's clock starts at its first byte. Bodies are bounded by the app.
+        http1_settings=HTTP1Settings(header_read_timeout=round(settings.request_headers_timeout * 1000)),
         log_level=LogLevels(settings.log_level.lower()),
         # Applied in the main process and again in every worker; requests are logged by the app itself,
         # with their request ids, so Granian's own access log stays off.

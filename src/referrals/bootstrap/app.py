@@ -13,6 +13,7 @@ from referrals.api.docs import docs_assets_router, openapi_config
 from referrals.api.errors import exception_handlers, on_dependency_unavailable, on_unexpected_error
 from referrals.api.injection import attach_container
 from referrals.api.preflight import Preflight
+from referrals.api.request_body import RequestBodyGuard
 from referrals.api.request_context import RequestContext
 from referrals.bootstrap.config import Settings, load_settings
 from referrals.bootstrap.ioc import default_providers
@@ -74,7 +75,8 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
         logging_config=None,
     )
     attach_container(app, container)
-    app.asgi_handler = RequestContext(app.asgi_handler)
+    # Inside the request context, so that a 400 or 408 for a body is stamped, counted and logged like any answer.
+    app.asgi_handler = RequestContext(RequestBodyGuard(app.asgi_handler, settings.request_body_timeout))
     return app
 
 
