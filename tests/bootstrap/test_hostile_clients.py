@@ -3,8 +3,10 @@ cut short or trickled, connections left idle, methods nobody has heard of. None 
 grows a log line or `/metrics` without bound, and every connection it leaves hanging is closed in the end."""
 
 import os
+import random
 import re
 import socket
+import string
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -144,3 +146,26 @@ def test_headers_trickled_too_slowly_are_cut_off(served: Served) -> None:
 
     assert sent.closed
     assert sent.status != 200
+
+
+def invented_method(length: int) -> str:
+    return "X" + "".join(random.choices(string.ascii_uppercase, k=length - 1))
+
+
+def test_invented_methods_neither_grow_metrics_nor_log_lines(served: Served) -> None:
+    before = set(series(served.server.url))
+    methods = [invented_method(12) for _ in range(300)] + [invented_method(60_000)]
+
+    statuses = [
+        exchange(
+            served.server.port, f"{method} /auth/register HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n".encode()
+        ).status
+        for method in methods
+    ]
+
+    after = set(series(served.server.url))
+    assert all(status is not None and status < 500 for status in statuses), set(statuses)
+    assert len(after - before) <= 1, sorted(after - before)
+    assert not any(method in labels for labels in after for method in methods)
+    longest = max(len(line) for line in served.log.read_text().splitlines())
+    assert longest < 1000, f"a log line of {longest} characters"
