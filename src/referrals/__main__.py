@@ -11,6 +11,7 @@ from granian.log import LogLevels
 
 from referrals.bootstrap.config import SettingsError, load_settings
 from referrals.bootstrap.logging import logging_config
+from referrals.bootstrap.metrics import empty_multiprocess_directory
 
 # glibc gives each thread that allocates a malloc arena of its own and keeps what argon2 frees there: 19 MiB
 # per hashing thread, resident for good, out of malloc_trim's reach. In the one main arena, the hasher hands
@@ -28,6 +29,7 @@ def main() -> int:
     except SettingsError as error:
         print(f"referrals: invalid configuration: {error}", file=sys.stderr)  # noqa: T201
         return 2
+    empty_multiprocess_directory()  # here, in the main process, before any worker writes to it
     # On SIGTERM or SIGINT Granian stops accepting connections, lets in-flight requests finish, then runs
     # the app's shutdown (which closes the pools) in every worker before it exits. A worker still running
     # after SHUTDOWN_TIMEOUT is killed: one told to stop while it was still starting never stops otherwise.
