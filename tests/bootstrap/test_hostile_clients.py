@@ -5,9 +5,7 @@ grows a log line or `/metrics` without bound, and every connection it leaves han
 import os
 import random
 import re
-import socket
 import string
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +15,11 @@ import pytest
 
 from tests.conftest import TEST_JWT_SECRET
 from tests.processes import RunningServer, migrate_with_cli, running_server
+from tests.wire import exchange
 
 # Short, so that the tests of slow and idle connections end soon; each one stops by itself.
 BODY_TIMEOUT = "1"
 HEADERS_TIMEOUT = "1"
-# How long a test waits for the server to do its part before it gives up on it: a bound, not a measurement.
-PATIENCE = 15.0
 SERIES = re.compile(r"^referrals_http_requests_total\{(?P<labels>[^}]*)\}", re.MULTILINE)
 
 
@@ -49,39 +46,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     log = root / "server.log"
     with running_server(environment, root, log) as server:
         yield Served(server, log)
-
-
-@dataclass
-class Exchange:
-    answer: bytes
-    closed: bool
-
-    @property
-    def status(self) -> int | None:
-        match = re.match(rb"HTTP/1\.[01] (\d{3}) ", self.answer)
-        return int(match[1]) if match else None
-
-
-def exchange(port: int, *parts: bytes, pause: float = 0.0, half_close: bool = False) -> Exchange:
-    """Send ``parts`` (``pause`` seconds apart), then read until the server closes or PATIENCE runs out."""
-    with socket.create_connection(("127.0.0.1", port), timeout=PATIENCE) as connection:
-        try:
-            for part in parts:
-                connection.sendall(part)
-                time.sleep(pause)
-        except OSError:
-            pass  # the server may close while the client is still writing; what it answered is what counts
-        if half_close:
-            connection.shutdown(socket.SHUT_WR)
-        answer = b""
-        try:
-            while chunk := connection.recv(65536):
-                answer += chunk
-        except TimeoutError:
-            return Exchange(answer, closed=False)
-        except ConnectionResetError:
-            pass
-        return Exchange(answer, closed=True)
 
 
 def post(path: str, headers: str) -> bytes:
@@ -169,3 +133,26 @@ def test_invented_methods_neither_grow_metrics_nor_log_lines(served: Served) -> 
     assert not any(method in labels for labels in after for method in methods)
     longest = max(len(line) for line in served.log.read_text().splitlines())
     assert longest < 1000, f"a log line of {longest} characters"
+
+
+@pytest.mark.parametrize(
+    ("request_", "status"),
+    [
+        (b"GARBAGE\r\n\r\n", 400),
+        (b"GET /health HTTP/1.1\r\nHost: test\r\n" + b"".join(b"X-%d: a\r\n" % n for n in range(200)) + b"\r\n", 431),
+    ],
+    ids=["unparseable", "too-many-headers"],
+)
+def test_the_servers_own_refusals_are_empty_and_close_the_connection(
+    served: Served, request_: bytes, status: int
+) -> None:
+    # Granian answers these before the app sees a request, so they carry none of the app's headers; with
+    # no body there is nothing to sniff, frame or cache, and the connection ends with them.
+    sent = exchange(served.server.port, request_)
+
+    head = sent.answer.lower()
+    assert sent.status == status
+    assert b"content-length: 0\r\n" in head
+    assert b"connection: close\r\n" in head
+    assert head.endswith(b"\r\n\r\n")
+    assert sent.closed
