@@ -64,6 +64,7 @@ def migrate_with_cli(environment: Mapping[str, str]) -> None:
 class RunningServer:
     process: subprocess.Popen[bytes]
     url: str
+    port: int = 0
 
     def stop(self) -> tuple[int, str]:
         self.process.send_signal(signal.SIGTERM)
@@ -73,18 +74,21 @@ class RunningServer:
 
 
 @contextmanager
-def running_server(environment: Mapping[str, str], cwd: Path) -> Iterator[RunningServer]:
+def running_server(environment: Mapping[str, str], cwd: Path, log: Path | None = None) -> Iterator[RunningServer]:
+    """The server on a free port; its log goes to ``log`` when given (a pipe nobody reads fills up and stalls it)."""
     port = free_port()
     env = {**os.environ, "LOG_LEVEL": "INFO", **environment, "HOST": "127.0.0.1", "PORT": str(port)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "referrals"],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    server = RunningServer(process, f"http://127.0.0.1:{port}")
+    with contextlib.ExitStack() as files:
+        stderr = files.enter_context(log.open("wb")) if log is not None else subprocess.PIPE
+        process = subprocess.Popen(
+            [sys.executable, "-m", "referrals"],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+        )
+    server = RunningServer(process, f"http://127.0.0.1:{port}", port)
     try:
         wait_until_healthy(server)
         yield server

@@ -6,10 +6,12 @@ from typing import Final
 
 from granian import Granian
 from granian.constants import Interfaces
+from granian.http import HTTP1Settings
 from granian.log import LogLevels
 
 from referrals.bootstrap.config import SettingsError, load_settings
 from referrals.bootstrap.logging import logging_config
+from referrals.bootstrap.metrics import empty_multiprocess_directory
 
 # glibc gives each thread that allocates a malloc arena of its own and keeps what argon2 frees there: 19 MiB
 # per hashing thread, resident for good, out of malloc_trim's reach. In the one main arena, the hasher hands
@@ -27,6 +29,7 @@ def main() -> int:
     except SettingsError as error:
         print(f"referrals: invalid configuration: {error}", file=sys.stderr)  # noqa: T201
         return 2
+    empty_multiprocess_directory()  # here, in the main process, before any worker writes to it
     # On SIGTERM or SIGINT Granian stops accepting connections, lets in-flight requests finish, then runs
     # the app's shutdown (which closes the pools) in every worker before it exits. A worker still running
     # after SHUTDOWN_TIMEOUT is killed: one told to stop while it was still starting never stops otherwise.
@@ -38,6 +41,9 @@ def main() -> int:
         port=settings.port,
         workers=settings.workers,
         workers_kill_timeout=settings.shutdown_timeout,
+        # Counted on a kept-alive connection from the end of its previous answer, so this also closes idle
+        # connections; a new connection's clock starts at its first byte. Bodies are bounded by the app.
+        http1_settings=HTTP1Settings(header_read_timeout=round(settings.request_headers_timeout * 1000)),
         log_level=LogLevels(settings.log_level.lower()),
         # Applied in the main process and again in every worker; requests are logged by the app itself,
         # with their request ids, so Granian's own access log stays off.

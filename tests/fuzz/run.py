@@ -1,7 +1,9 @@
-"""`make fuzz`: start the production server on a scratch database, log in, and let schemathesis loose on it.
+"""`make fuzz`: start the production server on a scratch database, log in, and let schemathesis loose on it,
+then send every operation hostile framing over raw sockets (see ``framing``).
 
 Fails when schemathesis finds anything (a 5xx, a response that breaks the schema, an undocumented status,
-a protected route answering without a token) or when the server logged an unhandled error.
+a protected route answering without a token), when hostile framing gets a 5xx, or when the server logged an
+unhandled error.
 """
 
 import argparse
@@ -20,6 +22,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import PROJECT_ROOT
+from tests.fuzz.framing import send_hostile_framing
 from tests.processes import BIN, RunningServer, free_port, migrate_with_cli, stop_process_group, wait_until_healthy
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
@@ -103,6 +106,7 @@ def main() -> int:
                 env={**environment, "FUZZ_ACCESS_TOKEN": seeds.access_token, "FUZZ_USER_ID": seeds.user_id},
                 check=False,
             )
+            framing = send_hostile_framing(server.url, int(environment["PORT"]), seeds.access_token, options.seed)
         finally:
             exit_code, _ = server.stop()
             stop_process_group(process)
@@ -110,8 +114,12 @@ def main() -> int:
     unhandled = [line for line in server_log.splitlines() if "unhandled error" in line]
     for line in unhandled:
         print(f"server: {line}", file=sys.stderr)
-    print(f"fuzz: schemathesis exit {fuzz.returncode}, server exit {exit_code}, unhandled errors {len(unhandled)}")
-    return 1 if fuzz.returncode or exit_code or unhandled else 0
+    framing_errors = framing["server errors"]
+    print(
+        f"fuzz: schemathesis exit {fuzz.returncode}, hostile framing {framing['sent']} requests with "
+        f"{framing_errors} server errors, server exit {exit_code}, unhandled errors {len(unhandled)}"
+    )
+    return 1 if fuzz.returncode or framing_errors or exit_code or unhandled else 0
 
 
 def seed_accounts(base_url: str) -> Seeds:

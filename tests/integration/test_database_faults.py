@@ -2,6 +2,7 @@
 or a 500, and the service recovers by itself when the database is back. A cluster of the tests' own."""
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Iterator, Sequence
@@ -15,6 +16,7 @@ from tests.api.conftest import PASSWORD, Api, assert_problem, serving
 from tests.conftest import alembic_config, make_settings
 from tests.faults import BlackholeProxy, ThrowawayPostgres, throwaway_postgres
 
+VICTIM = "victim@example.com"
 # How long a caller may wait to learn that the database is unavailable, with the default timeouts.
 ANSWER_WITHIN_SECONDS = 5.0
 RECOVERY_WITHIN_SECONDS = 15.0
@@ -52,12 +54,20 @@ async def timed(request: Awaitable[Response]) -> tuple[Response, float]:
 
 
 async def requests_needing_the_database(api: Api) -> Sequence[tuple[Response, float]]:
-    """Three requests at once: a registration, a login and the readiness probe."""
+    """Four requests at once: a registration, a login, a lookup by email and the readiness probe."""
     return await asyncio.gather(
-        timed(api.register(new_email())),
-        timed(api.login("nobody@example.com", PASSWORD)),
+        timed(api.register(VICTIM)),
+        timed(api.login(VICTIM, PASSWORD)),
+        timed(api.code_of(VICTIM)),
         timed(api.client.get("/ready")),
     )
+
+
+def assert_no_email_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """The warnings name the route and the fault, never the path or the statement's parameters."""
+    assert "unavailable" in caplog.text
+    assert VICTIM not in caplog.text
+    assert "$argon2" not in caplog.text
 
 
 def assert_unavailable_in_time(outcomes: Sequence[tuple[Response, float]]) -> None:
@@ -80,34 +90,38 @@ async def assert_recovers(api: Api) -> None:
 
 
 async def test_a_blackholed_database_answers_503_in_time_and_recovers(
-    client: AsyncClient, proxy: BlackholeProxy
+    client: AsyncClient, proxy: BlackholeProxy, caplog: pytest.LogCaptureFixture
 ) -> None:
     api = Api(client)
     await api.account(new_email())  # the pool now holds live connections, which will hang, not fail
 
     proxy.swallow()
-    outcomes = await requests_needing_the_database(api)
+    with caplog.at_level(logging.WARNING):
+        outcomes = await requests_needing_the_database(api)
     health, health_time = await timed(client.get("/health"))
 
     assert_unavailable_in_time(outcomes)
+    assert_no_email_logged(caplog)
     assert (health.status_code, health_time < 1) == (200, True)
     proxy.relay()
     await assert_recovers(api)
 
 
 async def test_a_stopped_database_answers_503_in_time_and_recovers_when_restarted(
-    client: AsyncClient, cluster: ThrowawayPostgres
+    client: AsyncClient, cluster: ThrowawayPostgres, caplog: pytest.LogCaptureFixture
 ) -> None:
     api = Api(client)
     await api.account(new_email())
 
     cluster.stop()
     try:
-        outcomes = await requests_needing_the_database(api)
+        with caplog.at_level(logging.WARNING):
+            outcomes = await requests_needing_the_database(api)
         health = await client.get("/health")
     finally:
         cluster.start()
 
     assert_unavailable_in_time(outcomes)
+    assert_no_email_logged(caplog)
     assert health.status_code == 200
     await assert_recovers(api)

@@ -13,6 +13,7 @@ from litestar.types import ExceptionHandlersMap
 
 from referrals.api.oauth_errors import TokenRequestRefused
 from referrals.api.problems import problem_response
+from referrals.api.request_labels import method_label, route_label
 from referrals.api.schemas import FieldError
 from referrals.application.errors import (
     CodeCollision,
@@ -118,8 +119,13 @@ RETRY_UNAVAILABLE_AFTER_SECONDS = "5"
 
 def on_dependency_unavailable(request: AnyRequest, error: Exception) -> Response[object]:
     """The database (or another dependency the request needs) did not answer in time: worth retrying soon."""
+    # The route's template, not the path: a path can hold an email.
     logger.warning(
-        "%s %s: a dependency is unavailable: %s: %s", request.method, request.url.path, type(error).__name__, error
+        "%s %s: a dependency is unavailable: %s: %s",
+        method_label(request.method),
+        route_label(request.scope),
+        type(error).__name__,
+        error,
     )
     return problem_response(
         request,
@@ -136,7 +142,13 @@ def on_undecodable_body(request: AnyRequest, _error: Exception) -> Response[obje
 
 def on_unexpected_error(request: AnyRequest, error: Exception) -> Response[object]:
     incident = f"urn:uuid:{uuid4()}"
-    logger.error("unhandled error in %s %s, incident %s", request.method, request.url.path, incident, exc_info=error)
+    logger.error(
+        "unhandled error in %s %s, incident %s",
+        method_label(request.method),
+        route_label(request.scope),
+        incident,
+        exc_info=error,
+    )
     return problem_response(
         request,
         HTTPStatus.INTERNAL_SERVER_ERROR,

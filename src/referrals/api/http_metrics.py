@@ -23,7 +23,7 @@ _children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
 
 def record(method: str, path_template: str, status: int, seconds: float) -> None:
-    """Count one answered request; ``path_template`` is the route's template, never a raw path."""
+    """Count one answered request, labelled from closed sets only (see ``request_labels``)."""
     key = (method, path_template, status)
     series = _children.get(key)
     if series is None:

@@ -12,6 +12,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from referrals.api import http_metrics
 from referrals.api.docs import DOCS_CONTENT_SECURITY_POLICY, DOCS_PATH
 from referrals.api.http_metrics import UNMEASURED_PATHS
+from referrals.api.request_labels import method_label, route_label
 
 REQUEST_ID_HEADER = "X-Request-ID"
 current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
@@ -77,12 +78,13 @@ class RequestContext:
             await self._app(scope, receive, stamped)
         finally:
             # The route template, not the path: paths carry emails, which have no place in logs or metrics.
-            route = scope.get("path_template") or "<unmatched>"
+            route = route_label(scope)
+            method = method_label(scope["method"])
             elapsed = time.perf_counter() - started
             if path not in UNMEASURED_PATHS:
-                http_metrics.record(scope["method"], route, status, elapsed)
+                http_metrics.record(method, route, status, elapsed)
             if access_logger.isEnabledFor(logging.INFO):
-                _log_access(request_id, scope["method"], route, status, elapsed)
+                _log_access(request_id, method, route, status, elapsed)
             current_request_id.reset(token)
 
 

@@ -6,17 +6,18 @@ from typing import Any
 import sqlalchemy.exc
 from dishka import Provider, make_async_container
 from litestar import Litestar, Request, Response, Router
-from litestar.plugins.prometheus import PrometheusController
 
 from referrals.api.controllers import auth, operations, referral_codes, referrals, users
 from referrals.api.docs import docs_assets_router, openapi_config
 from referrals.api.errors import exception_handlers, on_dependency_unavailable, on_unexpected_error
 from referrals.api.injection import attach_container
 from referrals.api.preflight import Preflight
+from referrals.api.request_body import RequestBodyGuard
 from referrals.api.request_context import RequestContext
 from referrals.api.token_form import TokenRequestSchemaPlugin
 from referrals.bootstrap.config import Settings, load_settings
 from referrals.bootstrap.ioc import default_providers
+from referrals.bootstrap.metrics import PoolGaugePublisher, metrics_route, multiprocess_directory, scrape_registry
 from referrals.bootstrap.runtime import tune_garbage_collection
 
 API_VERSION = "1.0.0"
@@ -60,7 +61,7 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
             ),
             operations.health,
             operations.ready,
-            MetricsController,
+            metrics_route(scrape_registry()),
             docs_assets_router(),
         ],
         exception_handlers={
@@ -75,14 +76,14 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
         # The entry point configures logging for the process; the app must not reconfigure the root logger.
         logging_config=None,
     )
+    if multiprocess_directory() is not None:
+        pools = PoolGaugePublisher()
+        app.on_startup.append(pools.start)
+        app.on_shutdown.insert(0, pools.stop)
     attach_container(app, container)
-    app.asgi_handler = RequestContext(app.asgi_handler)
+    # Inside the request context, so that a 400 or 408 for a body is stamped, counted and logged like any answer.
+    app.asgi_handler = RequestContext(RequestBodyGuard(app.asgi_handler, settings.request_body_timeout))
     return app
-
-
-class MetricsController(PrometheusController):
-    path = "/metrics"
-    include_in_schema = False
 
 
 def create_app_from_environment() -> Litestar:

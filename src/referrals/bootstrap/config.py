@@ -46,6 +46,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # With Valkey: how long a process may answer a lookup from its own memory; 0 asks Valkey every time.
     code_near_cache_ttl: Annotated[float, Meta(ge=0)] = 30.0
     max_request_body_bytes: Annotated[int, Meta(ge=1024)] = 1024 * 1024
+    # How long a request's body may take to arrive, from the request's start: a trickled body holds a worker.
+    request_body_timeout: Annotated[float, Meta(gt=0)] = 30.0
+    # How long a connection may wait for a request's headers; on a kept-alive connection that is its idle time.
+    request_headers_timeout: Annotated[float, Meta(gt=0)] = 30.0
     argon2_time_cost: Annotated[int, Meta(ge=1)] = 2
     argon2_memory_kib: Annotated[int, Meta(ge=8)] = 19 * 1024
     argon2_parallelism: Annotated[int, Meta(ge=1)] = 1

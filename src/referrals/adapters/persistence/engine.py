@@ -8,6 +8,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+# Statement parameters are emails, password hashes, token digests and codes: an error's message, which ends up
+# in a log, shows the statement without them.
+HIDE_PARAMETERS = True
 # Execution option that asks the SQLite begin hook for BEGIN IMMEDIATE.
 SQLITE_WRITE_TRANSACTION = "referrals_sqlite_write"
 # Execution option that asks it for no BEGIN at all: each statement then commits on its own.
@@ -27,7 +30,12 @@ def create_engine(
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         ensure_sqlite_directory(url)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": sqlite_busy_timeout_ms / 1000})
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            hide_parameters=HIDE_PARAMETERS,
+            connect_args={"timeout": sqlite_busy_timeout_ms / 1000},
+        )
         _configure_sqlite(engine.sync_engine, sqlite_busy_timeout_ms)
         return engine
     connect_args: dict[str, Any] = {}
@@ -36,6 +44,7 @@ def create_engine(
     return create_async_engine(
         url,
         echo=echo,
+        hide_parameters=HIDE_PARAMETERS,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_timeout=pool_timeout,
@@ -48,7 +57,9 @@ def create_sqlite_reader(url: URL, busy_timeout_ms: int = 10_000) -> Engine:
     """A blocking engine on the standard library's driver for the same SQLite file, for single-statement reads
     run off the event loop (see ``reads.SqliteReaderThread``); each statement commits on its own."""
     engine = create_sync_engine(
-        url.set(drivername="sqlite"), connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
+        url.set(drivername="sqlite"),
+        hide_parameters=HIDE_PARAMETERS,
+        connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
     )
     _configure_sqlite(engine, busy_timeout_ms)
     return engine.execution_options(**{SQLITE_AUTOCOMMIT: True})

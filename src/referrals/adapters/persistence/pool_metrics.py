@@ -9,6 +9,9 @@ from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
+CHECKED_OUT, CHECKED_OUT_HELP = "referrals_db_pool_checked_out", "Connections in use."
+IDLE, IDLE_HELP = "referrals_db_pool_idle", "Connections open and idle in the pool."
+
 
 class PoolCollector(Collector):
     def __init__(self) -> None:
@@ -20,14 +23,19 @@ class PoolCollector(Collector):
     def forget(self, engine: AsyncEngine) -> None:
         self._engines.discard(engine)
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        checked_out = GaugeMetricFamily("referrals_db_pool_checked_out", "Connections in use.")
-        idle = GaugeMetricFamily("referrals_db_pool_idle", "Connections open and idle in the pool.")
+    def sizes(self) -> tuple[int, int]:
+        """Connections checked out and connections idle, over every tracked pool of this process."""
         pools = [engine.pool for engine in self._engines if isinstance(engine.pool, QueuePool)]
-        checked_out.add_metric([], sum(pool.checkedout() for pool in pools))
-        idle.add_metric([], sum(pool.checkedin() for pool in pools))
-        yield checked_out
-        yield idle
+        return sum(pool.checkedout() for pool in pools), sum(pool.checkedin() for pool in pools)
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        checked_out, idle = self.sizes()
+        checked_out_family = GaugeMetricFamily(CHECKED_OUT, CHECKED_OUT_HELP)
+        idle_family = GaugeMetricFamily(IDLE, IDLE_HELP)
+        checked_out_family.add_metric([], checked_out)
+        idle_family.add_metric([], idle)
+        yield checked_out_family
+        yield idle_family
 
 
 pool_collector = PoolCollector()
