@@ -83,10 +83,14 @@ class AsyncpgPoolReads(CommittedReads):
     """Each statement on a connection of an asyncpg pool of its own, opened lazily, in autocommit (asyncpg's
     default outside a transaction): one round trip per read, none to reset the session on release."""
 
-    def __init__(self, pool: asyncpg.Pool, dialect: Dialect, acquire_timeout: float) -> None:
+    def __init__(self, pool: asyncpg.Pool, dialect: Dialect, limits: ReadPoolLimits) -> None:
         self._pool = pool
         self._dialect = dialect
-        self._acquire_timeout = acquire_timeout
+        self._acquire_timeout = limits.acquire_timeout
+        # Readers take turns here, first come first served, so the pool never has a queue of its own: in its
+        # queue a waiter woken for a released connection loses it to any reader arriving meanwhile and goes back
+        # to the end of the line, and under load those few waited many times the median.
+        self._turns = asyncio.Semaphore(limits.size)
         self._compiled: dict[Select[Any], CompiledRead] = {}
 
     @classmethod
@@ -106,7 +110,7 @@ class AsyncpgPoolReads(CommittedReads):
             **options,
         )
         await pool
-        return cls(pool, engine.dialect, limits.acquire_timeout)
+        return cls(pool, engine.dialect, limits)
 
     async def close(self) -> None:
         await self._pool.close()
@@ -127,7 +131,12 @@ class AsyncpgPoolReads(CommittedReads):
     async def _fetch_first(self, sql: str, arguments: list[Any]) -> asyncpg.Record | None:
         # asyncio.timeout rather than acquire's own timeout, which costs a task per call on Python 3.11.
         async with asyncio.timeout(self._acquire_timeout):
-            connection = await self._pool.acquire()
+            await self._turns.acquire()
+            try:
+                connection = await self._pool.acquire()
+            except BaseException:
+                self._turns.release()
+                raise
         try:
             record: asyncpg.Record | None = await connection.fetchrow(sql, *arguments)
         except asyncpg.PostgresError:
@@ -138,7 +147,10 @@ class AsyncpgPoolReads(CommittedReads):
             connection.terminate()
             raise
         finally:
-            await self._pool.release(connection)
+            try:
+                await self._pool.release(connection)
+            finally:
+                self._turns.release()
         return record
 
 
