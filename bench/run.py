@@ -228,10 +228,12 @@ def run_configuration(args: argparse.Namespace, backend: str, workers: int) -> C
         if "S2" in wanted:
             # The database path: the same lookups with the code cache turned off.
             with service({**environment, "CODE_CACHE_TTL": "0"}, workers) as (url, _):
+                warm_connections(args, url, *scenario_loads("S2", files, work))
                 configuration.figures.extend(load_together(args, url, *scenario_loads("S2", files, work)))
             if backend == "postgres":
                 with bare_asyncpg(database_url, workers) as url:
                     bare_s2 = replace(scenario_loads("S2", files, work)[0], scenario="bare S2")
+                    warm_connections(args, url, bare_s2)
                     configuration.bare_asyncpg_s2 = load_together(args, url, bare_s2)[0]
     with bare_litestar(workers) as url:
         bare = Load("bare", "get_paths.lua", {"BENCH_PATHS": single_path(work_dir(), "/health")})
@@ -501,6 +503,13 @@ def serving(command: list[str], env: dict[str, str], port: int) -> Iterator[int]
         except subprocess.TimeoutExpired:
             process.kill()
         (RESULTS / "server.pid").unlink(missing_ok=True)
+
+
+def warm_connections(args: argparse.Namespace, url: str, *loads: Load) -> None:
+    """A second of the load, not measured, on a server just started: S2 and its baseline are then measured,
+    like the scenarios before them, with their pools' connections open and their statements prepared."""
+    warming = [replace(each, scenario=f"{each.scenario} warm") for each in loads]
+    load_together(argparse.Namespace(**{**vars(args), "duration": 1}), url, *warming)
 
 
 def load_together(args: argparse.Namespace, url: str, *loads: Load) -> list[Figures]:
