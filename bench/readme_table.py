@@ -32,6 +32,7 @@ def render(report: dict[str, Any]) -> str:
         if any(cells):
             rows.append([label, *cells])
     rows.append(["S0 ÷ bare Litestar, same server", *(_bare_ratio(c) for c in configurations)])
+    rows.append(["S2 ÷ its select on bare asyncpg, same server", *(_bare_asyncpg_ratio(c) for c in configurations)])
     rows.append(["S4 ÷ argon2's own rate, just before", *(_hash_ratio(c) for c in configurations)])
     rows.append(["S1 p99 while S4 runs ÷ alone", *(_p99_ratio(c, "S1|S4", "S1") for c in configurations)])
     rows.append(
@@ -61,6 +62,11 @@ def _bare_ratio(configuration: dict[str, Any]) -> str:
     s0 = _figures(configuration, "S0")
     bare = configuration.get("bare_litestar_rps")
     return f"{s0['rps'] / bare:.2f}" if s0 and bare else ""
+
+
+def _bare_asyncpg_ratio(configuration: dict[str, Any]) -> str:
+    s2, bare = _figures(configuration, "S2"), configuration.get("bare_asyncpg_s2")
+    return f"{s2['rps'] / bare['rps']:.2f} of {bare['rps']:,.0f}/s" if s2 and bare else ""
 
 
 def _hash_ratio(configuration: dict[str, Any]) -> str:

@@ -1,7 +1,8 @@
 """`make bench`: start the service as production runs it, seed it, load it with wrk, print the figures.
 
 Every ratio is against S0 (GET /health) measured in the same run, on the same server and workers;
-a bare Litestar endpoint served the same way and argon2's own hash rate give the orientation figures.
+a bare Litestar endpoint served the same way, S2's select on a bare asyncpg pool in a bare Litestar app
+(PostgreSQL) and argon2's own hash rate give the orientation figures.
 Nothing here asserts a time: the run fails only when a scenario gets non-2xx answers.
 """
 
@@ -79,6 +80,8 @@ class Configuration:
     workers: int
     figures: list[Figures] = field(default_factory=list)
     bare_litestar_rps: float | None = None
+    # PostgreSQL only: S2's lookups against a bare Litestar app running the same select on a bare asyncpg pool.
+    bare_asyncpg_s2: Figures | None = None
     rss_mb_per_worker: list[float] = field(default_factory=list)
     rss_mb_per_worker_at_rest: list[float] = field(default_factory=list)
     # Measured just before S4, with the service idle: the machine's rate moves by 15 % over a long run.
@@ -225,7 +228,13 @@ def run_configuration(args: argparse.Namespace, backend: str, workers: int) -> C
         if "S2" in wanted:
             # The database path: the same lookups with the code cache turned off.
             with service({**environment, "CODE_CACHE_TTL": "0"}, workers) as (url, _):
+                warm_connections(args, url, *scenario_loads("S2", files, work))
                 configuration.figures.extend(load_together(args, url, *scenario_loads("S2", files, work)))
+            if backend == "postgres":
+                with bare_asyncpg(database_url, workers) as url:
+                    bare_s2 = replace(scenario_loads("S2", files, work)[0], scenario="bare S2")
+                    warm_connections(args, url, bare_s2)
+                    configuration.bare_asyncpg_s2 = load_together(args, url, bare_s2)[0]
     with bare_litestar(workers) as url:
         bare = Load("bare", "get_paths.lua", {"BENCH_PATHS": single_path(work_dir(), "/health")})
         configuration.bare_litestar_rps = load_together(args, url, bare)[0].rps
@@ -459,6 +468,17 @@ def bare_litestar(workers: int) -> Iterator[str]:
 
 
 @contextmanager
+def bare_asyncpg(database_url: str, workers: int) -> Iterator[str]:
+    port = free_port()
+    command = [PYTHON, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers), "--log-level", "warning", "bare_asyncpg_app:app"]
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "bench"), "BENCH_ASYNCPG_DSN": dsn}
+    with serving(command, env, port):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
 def serving(command: list[str], env: dict[str, str], port: int) -> Iterator[int]:
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     (RESULTS).mkdir(exist_ok=True)
@@ -483,6 +503,13 @@ def serving(command: list[str], env: dict[str, str], port: int) -> Iterator[int]
         except subprocess.TimeoutExpired:
             process.kill()
         (RESULTS / "server.pid").unlink(missing_ok=True)
+
+
+def warm_connections(args: argparse.Namespace, url: str, *loads: Load) -> None:
+    """A second of the load, not measured, on a server just started: S2 and its baseline are then measured,
+    like the scenarios before them, with their pools' connections open and their statements prepared."""
+    warming = [replace(each, scenario=f"{each.scenario} warm") for each in loads]
+    load_together(argparse.Namespace(**{**vars(args), "duration": 1}), url, *warming)
 
 
 def load_together(args: argparse.Namespace, url: str, *loads: Load) -> list[Figures]:
@@ -556,6 +583,10 @@ def print_table(configuration: Configuration) -> None:
     if configuration.bare_litestar_rps and s0:
         bare = configuration.bare_litestar_rps
         print(f"S0 / bare Litestar hello: {s0 / bare:.3f} ({bare:,.0f} rps bare)")
+    s2 = next((f for f in configuration.figures if f.scenario == "S2"), None)
+    if configuration.bare_asyncpg_s2 and s2:
+        bare_s2 = configuration.bare_asyncpg_s2
+        print(f"S2 / the same select on a bare asyncpg pool: {s2.rps / bare_s2.rps:.3f} ({bare_s2.rps:,.0f} rps bare)")
     hash_rate = configuration.argon2_hashes_per_second
     for name in ("S4", "S5"):
         rate = next((f.rps for f in configuration.figures if f.scenario == name), None)

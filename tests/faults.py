@@ -25,6 +25,7 @@ class BlackholeProxy:
         self.port = free_port()
         self._upstream_port = upstream_port
         self._swallowing = upstream_port is None
+        self._holding = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
         self._server: asyncio.Server | None = None
@@ -32,8 +33,14 @@ class BlackholeProxy:
     def swallow(self) -> None:
         self._swallowing = True
 
+    async def holding(self, count: int) -> None:
+        """Return once at least ``count`` messages or connection attempts are held in the black hole."""
+        while self._holding < count:
+            await asyncio.sleep(0.01)
+
     def relay(self) -> None:
-        """Relay again; connections that went through the black hole stay dead, as TCP ones would."""
+        """Relay again; connections that went through the black hole stay dead, as TCP ones would, and whatever
+        was in flight on them is cut off mid-statement."""
         self._swallowing = False
         for writer in list(self._writers):
             writer.close()
@@ -42,6 +49,7 @@ class BlackholeProxy:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
         if self._swallowing or self._upstream_port is None:
+            self._holding += 1  # a connection attempt, held
             return
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self._upstream_port)
@@ -57,10 +65,12 @@ class BlackholeProxy:
     async def _pump(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError, asyncio.CancelledError):
             while data := await source.read(65536):
-                while self._swallowing:
-                    await asyncio.sleep(0.05)  # hold the bytes: the other side just waits
-                    if sink.is_closing():
-                        return
+                if self._swallowing:
+                    self._holding += 1
+                    while self._swallowing:
+                        await asyncio.sleep(0.05)  # hold the bytes: the other side just waits
+                        if sink.is_closing():
+                            return
                 sink.write(data)
                 await sink.drain()
         sink.close()

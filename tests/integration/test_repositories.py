@@ -1,7 +1,7 @@
 """Repositories against real databases: the constraints hold, and their violations speak the domain's language."""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from referrals.adapters.persistence.engine import create_engine, create_sqlite_reader
 from referrals.adapters.persistence.live_codes import SqlaLiveCodeQueries
-from referrals.adapters.persistence.reads import CommittedReads, SqliteReaderThread, committed_reads
+from referrals.adapters.persistence.reads import CommittedReads, ReadPoolLimits, SqliteReaderThread, committed_reads
 from referrals.adapters.persistence.referral_codes import SqlaReferralCodeRepository
 from referrals.adapters.persistence.refresh_tokens import SqlaRefreshTokenRepository
 from referrals.adapters.persistence.transaction import SqlaTransactionManager
@@ -27,6 +27,7 @@ from referrals.domain.refresh_token import RefreshToken
 from referrals.domain.user import EnrichedProfile, Profile, User
 
 NOW = datetime.now(UTC)
+READ_LIMITS = ReadPoolLimits(size=4, acquire_timeout=2.0, connect_timeout=2.0, statement_timeout=2.5)
 
 
 @pytest.fixture
@@ -37,8 +38,8 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def reads(engine: AsyncEngine) -> Iterator[CommittedReads]:
-    with committed_reads(engine) as committed:
+async def reads(engine: AsyncEngine) -> AsyncIterator[CommittedReads]:
+    async with committed_reads(engine, READ_LIMITS) as committed:
         yield committed
 
 

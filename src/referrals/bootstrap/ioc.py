@@ -17,7 +17,7 @@ from referrals.adapters.persistence.engine import create_engine
 from referrals.adapters.persistence.live_codes import SqlaLiveCodeQueries
 from referrals.adapters.persistence.pool_metrics import pool_collector
 from referrals.adapters.persistence.probe import SqlaDatabaseProbe
-from referrals.adapters.persistence.reads import CommittedReads, committed_reads
+from referrals.adapters.persistence.reads import CommittedReads, ReadPoolLimits, committed_reads
 from referrals.adapters.persistence.referral_codes import SqlaReferralCodeRepository
 from referrals.adapters.persistence.refresh_tokens import SqlaRefreshTokenRepository
 from referrals.adapters.persistence.transaction import SqlaTransactionManager
@@ -123,8 +123,14 @@ class PersistenceProvider(Provider):
     refresh_tokens = provide(SqlaRefreshTokenRepository, provides=RefreshTokenRepository, scope=Scope.REQUEST)
 
     @provide(scope=Scope.APP)
-    def committed_reads(self, engine: AsyncEngine) -> Iterator[CommittedReads]:
-        with committed_reads(engine) as reads:
+    async def committed_reads(self, engine: AsyncEngine, settings: Settings) -> AsyncIterator[CommittedReads]:
+        limits = ReadPoolLimits(
+            size=settings.db_pool_size,
+            acquire_timeout=settings.db_pool_timeout,
+            connect_timeout=settings.db_connect_timeout,
+            statement_timeout=settings.db_statement_timeout,
+        )
+        async with committed_reads(engine, limits) as reads:
             yield reads
 
     # App-wide: the hot reads need no session of their own, so their routes build nothing per request.

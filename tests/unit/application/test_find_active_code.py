@@ -158,3 +158,17 @@ async def test_a_zero_cache_ttl_keeps_every_lookup_on_the_database() -> None:
 
     assert first.code == code.code
     assert isinstance(await world.cache.inner.get("ada@example.com"), CacheMiss)
+
+
+async def test_with_caching_off_a_lookup_never_asks_the_cache_but_a_delete_still_invalidates() -> None:
+    # Another process sharing the cache may have caching on: its entries must still go when a code does.
+    world = make_world(code_policy=CodePolicy(cache_ttl=timedelta(0)))
+    owner = await registered(world)
+    await with_code(world, owner)
+    world.cache.invalidated.clear()
+
+    await find_active_code(world)("ada@example.com")
+    await delete_referral_code(world)(owner.id)
+
+    assert (world.cache.gets, world.cache.puts) == ([], [])
+    assert world.cache.invalidated == ["ada@example.com"]

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal, select
 
 from referrals.adapters.persistence.reads import CommittedReads
 from referrals.adapters.persistence.tables import referral_codes, users
@@ -10,13 +10,15 @@ from referrals.application.ports import LiveCode, LiveCodeQueries
 from referrals.domain.referral_code import CodeState
 
 # Built once: constructing a statement costs more than running a cached one. At most one row: emails are
-# unique, and a partial unique index allows one active code per owner.
+# unique, and a partial unique index allows one active code per owner. The state is written into the SQL, not
+# sent as a parameter: only then can PostgreSQL's cached (generic) plan of the prepared statement use that
+# partial index; with a parameter it scans every code, or plans the statement afresh on every execution.
 _LIVE_BY_OWNER_EMAIL = (
     select(referral_codes.c.code, referral_codes.c.expires_at)
     .join(users, users.c.id == referral_codes.c.owner_id)
     .where(
         users.c.email == bindparam("email"),
-        referral_codes.c.state == CodeState.ACTIVE.value,
+        referral_codes.c.state == literal(CodeState.ACTIVE.value, literal_execute=True),
         referral_codes.c.expires_at > bindparam("now"),
     )
 )
@@ -28,4 +30,4 @@ class SqlaLiveCodeQueries(LiveCodeQueries):
 
     async def live_by_owner_email(self, email: str, now: datetime) -> LiveCode | None:
         row = await self._reads.first(_LIVE_BY_OWNER_EMAIL, {"email": email, "now": now})
-        return None if row is None else LiveCode(code=row.code, expires_at=row.expires_at)
+        return None if row is None else LiveCode(code=row["code"], expires_at=row["expires_at"])

@@ -4,12 +4,13 @@ Safe outside a transaction: one statement reads one consistent snapshot, and not
 """
 
 import asyncio
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Row, Select
+from sqlalchemy import Select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,22 +19,41 @@ from referrals.adapters.persistence.engine import autocommit_reads, create_sqlit
 
 
 class CommittedReads(Protocol):
-    async def first(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Row[Any] | None:
-        """The statement's first row, or None; callers select by a unique key."""
+    async def first(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The statement's first row as column values by name, or None; callers select by a unique key."""
         ...
 
 
-@contextmanager
-def committed_reads(engine: AsyncEngine) -> Iterator[CommittedReads]:
+@dataclass(frozen=True, slots=True)
+class ReadPoolLimits:
+    """The engine's limits, for reads that keep connections of their own: how many, and how long a read may
+    wait at each step (a free connection, a new one, the statement)."""
+
+    size: int
+    acquire_timeout: float
+    connect_timeout: float
+    statement_timeout: float
+
+
+@asynccontextmanager
+async def committed_reads(engine: AsyncEngine, limits: ReadPoolLimits) -> AsyncIterator[CommittedReads]:
     """The leanest way to read from the engine's database; whatever it opened is closed when the block ends."""
-    if engine.dialect.name != "sqlite":
+    if engine.dialect.name == "sqlite":
+        reader = SqliteReaderThread(create_sqlite_reader(engine.url))
+        try:
+            yield reader
+        finally:
+            reader.close()
+    elif engine.dialect.driver == "asyncpg":
+        from referrals.adapters.persistence.driver_reads import AsyncpgPoolReads  # noqa: PLC0415 - PostgreSQL only
+
+        pool = await AsyncpgPoolReads.open(engine, limits)
+        try:
+            yield pool
+        finally:
+            await pool.close()
+    else:
         yield AsyncEngineReads(engine)
-        return
-    reads = SqliteReaderThread(create_sqlite_reader(engine.url))
-    try:
-        yield reads
-    finally:
-        reads.close()
 
 
 class AsyncEngineReads(CommittedReads):
@@ -42,10 +62,10 @@ class AsyncEngineReads(CommittedReads):
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = autocommit_reads(engine)
 
-    async def first(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Row[Any] | None:
+    async def first(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Mapping[str, Any] | None:
         async with self._engine.connect() as connection:
-            row: Row[Any] | None = (await connection.execute(statement, parameters)).first()
-        return row
+            row = (await connection.execute(statement, parameters)).first()
+        return None if row is None else row._asdict()
 
 
 class SqliteReaderThread(CommittedReads):
@@ -64,7 +84,7 @@ class SqliteReaderThread(CommittedReads):
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-reads")
         self._connection: Connection | None = None  # the reader thread's alone
 
-    async def first(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Row[Any] | None:
+    async def first(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Mapping[str, Any] | None:
         return await asyncio.get_running_loop().run_in_executor(self._reader, self._first, statement, parameters)
 
     def close(self) -> None:
@@ -72,14 +92,15 @@ class SqliteReaderThread(CommittedReads):
         self._reader.shutdown(wait=True)
         self._engine.dispose()
 
-    def _first(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Row[Any] | None:
+    def _first(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Mapping[str, Any] | None:
         if self._connection is None:
             self._connection = self._engine.connect()
         try:
-            return self._connection.execute(statement, parameters).first()
+            row = self._connection.execute(statement, parameters).first()
         except DBAPIError:
             self._disconnect()  # the next read starts on a fresh connection
             raise
+        return None if row is None else row._asdict()
 
     def _disconnect(self) -> None:
         if self._connection is not None:

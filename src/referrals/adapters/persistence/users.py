@@ -76,7 +76,7 @@ class SqlaUserQueries(UserQueries):
 
     async def _one(self, statement: Select[Any], parameters: dict[str, Any]) -> User | None:
         row = await self._reads.first(statement, parameters)
-        return None if row is None else _to_user(row._mapping)  # noqa: SLF001 - Row's public mapping view
+        return None if row is None else _to_user(row)
 
 
 class SqlaReferralQueries(ReferralQueries):

@@ -1,0 +1,158 @@
+"""Committed reads on PostgreSQL at the driver's speed: each statement is compiled once by SQLAlchemy from the
+tables, and runs on a small asyncpg pool of its own, through asyncpg's prepared-statement cache.
+
+SQLAlchemy's asyncio layer costs more per statement than the query does (a greenlet switch for each step of
+checkout, execute, fetch and return, pool events, a shielded close); here a read is one acquire, one
+prepared statement and one release. Writes, transactions and the schema stay with the engine.
+"""
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Self
+
+import asyncpg
+from sqlalchemy import Select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from referrals.adapters.persistence.reads import CommittedReads, ReadPoolLimits
+
+# What a database that is down, restarting, overloaded or out of reach raises through asyncpg. They leave this
+# adapter as SQLAlchemy's OperationalError, so that the outage handling is the one the engine's errors get.
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,  # among others: the pool is closing
+    asyncpg.exceptions.PostgresConnectionError,  # the connection is gone, or never was
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up, statement cancelled
+    asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
+)
+# Options of SQLAlchemy's asyncpg dialect that asyncpg's own connect does not take.
+_DIALECT_ONLY_OPTIONS = ("prepared_statement_name_func", "async_creator_fn")
+
+Processor = Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRead:
+    """A select compiled for the dialect: its SQL, how to turn named parameters into positional arguments, and
+    how to turn a record into the column values SQLAlchemy would have returned."""
+
+    sql: str
+    # Per positional argument: the parameter's name (None for a constant), its constant value, its bind processor.
+    arguments: tuple[tuple[str | None, Any, Processor | None], ...]
+    # Per selected column, in order: its result processor.
+    columns: tuple[Processor | None, ...]
+
+    @classmethod
+    def of(cls, statement: Select[Any], dialect: Dialect) -> "CompiledRead":
+        compiled = statement.compile(dialect=dialect)
+        # Constants the statement renders into its SQL (``literal_execute``) are rendered now, once; the values
+        # of the parameters are not needed for that.
+        required = {bind.key: None for bind in compiled.binds.values() if bind.required}
+        expanded = compiled.construct_expanded_state(required)
+        arguments = []
+        for name in expanded.positiontup or ():
+            bind = compiled.binds[name]
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            arguments.append((bind.key if bind.required else None, bind.effective_value, processor))
+        columns = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in statement.selected_columns
+        )
+        return cls(sql=expanded.statement, arguments=tuple(arguments), columns=columns)
+
+    def positional(self, parameters: Mapping[str, Any]) -> list[Any]:
+        values = []
+        for name, constant, processor in self.arguments:
+            value = constant if name is None else parameters[name]
+            values.append(value if processor is None else processor(value))
+        return values
+
+    def row(self, record: asyncpg.Record) -> dict[str, Any]:
+        # The record's names are the labels SQLAlchemy rendered, the ones its own rows use (``id_1`` for a second
+        # ``id``); the columns' order is the statement's.
+        return {
+            name: value if processor is None or value is None else processor(value)
+            for processor, (name, value) in zip(self.columns, record.items(), strict=True)
+        }
+
+
+class AsyncpgPoolReads(CommittedReads):
+    """Each statement on a connection of an asyncpg pool of its own, opened lazily, in autocommit (asyncpg's
+    default outside a transaction): one round trip per read, none to reset the session on release."""
+
+    def __init__(self, pool: asyncpg.Pool, dialect: Dialect, limits: ReadPoolLimits) -> None:
+        self._pool = pool
+        self._dialect = dialect
+        self._acquire_timeout = limits.acquire_timeout
+        # Readers take turns here, first come first served, so the pool never has a queue of its own: in its
+        # queue a waiter woken for a released connection loses it to any reader arriving meanwhile and goes back
+        # to the end of the line, and under load those few waited many times the median.
+        self._turns = asyncio.Semaphore(limits.size)
+        self._compiled: dict[Select[Any], CompiledRead] = {}
+
+    @classmethod
+    async def open(cls, engine: AsyncEngine, limits: ReadPoolLimits) -> Self:
+        """A pool for the engine's database, with the engine's connect options; it connects on first use."""
+        _, options = engine.dialect.create_connect_args(engine.url)
+        for name in _DIALECT_ONLY_OPTIONS:
+            options.pop(name, None)
+        if "prepared_statement_cache_size" in options:
+            options["statement_cache_size"] = options.pop("prepared_statement_cache_size")
+        pool = asyncpg.create_pool(
+            min_size=0,
+            max_size=limits.size,
+            timeout=limits.connect_timeout,
+            command_timeout=limits.statement_timeout,
+            reset=_nothing_to_reset,
+            **options,
+        )
+        await pool
+        return cls(pool, engine.dialect, limits)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    async def first(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        read = self._compiled.get(statement)
+        if read is None:
+            read = self._compiled[statement] = CompiledRead.of(statement, self._dialect)
+        arguments = read.positional(parameters)
+        try:
+            record = await self._fetch_first(read.sql, arguments)
+        except _UNAVAILABLE as error:
+            raise OperationalError(read.sql, None, error, hide_parameters=True, connection_invalidated=True) from error
+        except asyncpg.PostgresError as error:
+            raise DBAPIError(read.sql, None, error, hide_parameters=True) from error
+        return None if record is None else read.row(record)
+
+    async def _fetch_first(self, sql: str, arguments: list[Any]) -> asyncpg.Record | None:
+        # asyncio.timeout rather than acquire's own timeout, which costs a task per call on Python 3.11.
+        async with asyncio.timeout(self._acquire_timeout):
+            await self._turns.acquire()
+            try:
+                connection = await self._pool.acquire()
+            except BaseException:
+                self._turns.release()
+                raise
+        try:
+            record: asyncpg.Record | None = await connection.fetchrow(sql, *arguments)
+        except asyncpg.PostgresError:
+            raise  # the server answered: the connection is fine
+        except BaseException:
+            # Timed out, cut off or cancelled mid-statement: whatever the connection's state, the next read gets
+            # a fresh one rather than waiting here for a cancellation the server may never answer.
+            connection.terminate()
+            raise
+        finally:
+            try:
+                await self._pool.release(connection)
+            finally:
+                self._turns.release()
+        return record
+
+
+async def _nothing_to_reset(_connection: asyncpg.Connection) -> None:
+    """These connections only ever run single selects outside a transaction: no session state to undo."""
