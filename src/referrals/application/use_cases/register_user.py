@@ -28,7 +28,9 @@ class Registration:
 class RegisterUser:
     """Create an account, optionally as the referral of whoever owns a live referral code.
 
-    A taken email is reported before a bad code, and an unknown, expired or deleted code all read alike.
+    A code that matches no live code is refused before the email is even looked at, so that answer is the same
+    whatever the email; an unknown, expired or deleted code all read alike. Only with a live code (or none) does a
+    taken email show, as it must for the registration to be refused.
     """
 
     accounts: UserQueries
@@ -42,23 +44,27 @@ class RegisterUser:
     async def __call__(self, registration: Registration) -> User:
         email = canonical_email(registration.email)
         check_password_policy(registration.password)
+        code = None if registration.referral_code is None else normalize_code(registration.referral_code)
+        if registration.referral_code is not None and code is None:
+            raise InvalidReferralCode
+        # A dead code is refused first: answering it by the email would tell, for free, whether the email has an
+        # account. The work up to here and this one read do not depend on the email.
+        if code is not None and await self.codes.live_by_code(code, self.clock.now()) is None:
+            raise InvalidReferralCode
         # Checked before hashing so a taken email costs no argon2 time (a committed read: nothing is held while
         # another service is asked and the password is hashed); checked again under the write lock below.
         if await self.accounts.by_email(email) is not None:
             raise EmailTaken
-        code = None if registration.referral_code is None else normalize_code(registration.referral_code)
-        if registration.referral_code is not None and code is None:
-            raise InvalidReferralCode
         await self.email_gate.check(email)
         password_hash = await self.hasher.hash(registration.password)
 
         now = self.clock.now()
         async with self.transaction.write():
-            if await self.users.email_exists(email):
-                raise EmailTaken
             referral_code = None if code is None else await self.codes.live_by_code(code, now)
             if code is not None and referral_code is None:
                 raise InvalidReferralCode
+            if await self.users.email_exists(email):
+                raise EmailTaken
             user = User(
                 id=new_id(),
                 email=email,
