@@ -83,8 +83,10 @@ def list_referrals(world: World) -> ListReferrals:
     return ListReferrals(queries=world.users)
 
 
-async def registered(world: World, email: str = "ada@example.com", code: str | None = None) -> User:
-    return await register_user(world)(Registration(email=email, password=PASSWORD, referral_code=code))
+async def registered(
+    world: World, email: str = "ada@example.com", code: str | None = None, password: str = PASSWORD
+) -> User:
+    return await register_user(world)(Registration(email=email, password=password, referral_code=code))
 
 
 async def with_code(world: World, owner: User, lifetime: timedelta = timedelta(days=1)) -> ReferralCode:

@@ -13,7 +13,7 @@ from referrals.domain.codes import normalize_code
 from referrals.domain.emails import canonical_email
 from referrals.domain.errors import EmailTaken, InvalidReferralCode
 from referrals.domain.ids import new_id
-from referrals.domain.passwords import check_password_policy
+from referrals.domain.passwords import check_password_policy, normalise_password
 from referrals.domain.user import User
 
 
@@ -43,7 +43,8 @@ class RegisterUser:
 
     async def __call__(self, registration: Registration) -> User:
         email = canonical_email(registration.email)
-        check_password_policy(registration.password)
+        password = normalise_password(registration.password)
+        check_password_policy(password)
         code = None if registration.referral_code is None else normalize_code(registration.referral_code)
         if registration.referral_code is not None and code is None:
             raise InvalidReferralCode
@@ -56,7 +57,7 @@ class RegisterUser:
         if await self.accounts.by_email(email) is not None:
             raise EmailTaken
         await self.email_gate.check(email)
-        password_hash = await self.hasher.hash(registration.password)
+        password_hash = await self.hasher.hash(password)
 
         now = self.clock.now()
         async with self.transaction.write():
