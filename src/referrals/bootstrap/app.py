@@ -56,7 +56,7 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
             Router(
                 path="/",
                 route_handlers=[auth.router, users.router, referral_codes.router, referrals.router],
-                before_request=Preflight(container),
+                before_request=Preflight(),
             ),
             operations.health,
             operations.ready,

@@ -193,6 +193,7 @@ class RateLimitProvider(Provider):
         rates = {
             Budget.LOOKUPS: Rate(settings.rate_limit_lookups_per_client, MINUTE),
             Budget.REGISTRATIONS: Rate(settings.rate_limit_registrations_per_client, MINUTE),
+            Budget.REFRESHES: Rate(settings.rate_limit_refreshes_per_client, MINUTE),
         }
         return ClientBudgets(throttle=throttle, identity=identity, rates=rates)
 

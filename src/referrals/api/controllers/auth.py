@@ -11,7 +11,7 @@ from referrals.api.clients import ClientIdentity
 from referrals.api.injection import inject
 from referrals.api.preflight import route_policy
 from referrals.api.problems import problem_response, problem_responses
-from referrals.api.rate_limits import Budget
+from referrals.api.rate_limits import Budget, ClientBudgets, spend
 from referrals.api.schemas import (
     GRANT_FIELDS,
     TOKEN_FORM_GRANTS,
@@ -61,12 +61,13 @@ async def login(
     log_in: FromDishka[LogIn],
     refresh_session: FromDishka[RefreshSession],
     clients: FromDishka[ClientIdentity],
+    budgets: FromDishka[ClientBudgets],
 ) -> Response[Any]:
     """Password grant (`username` is the email) or refresh-token grant; `client_id`, `client_secret` and `scope`
     are accepted and ignored. Answers an access token and a refresh token that rotates on every use.
 
-    Failed password attempts are budgeted per client and per account and client; a spent budget answers 429
-    with `Retry-After`."""
+    Failed password attempts are budgeted per client and per account and client, refresh-token grants per client
+    (with `POST /auth/refresh`); a spent budget answers 429 with `Retry-After`."""
     required = GRANT_FIELDS[data.grant_type]
     if missing := [name for name in required if not getattr(data, name)]:
         message = f"required for the {data.grant_type} grant"
@@ -74,6 +75,8 @@ async def login(
         detail = f"The {data.grant_type} grant needs {' and '.join(required)}."
         return problem_response(request, HTTPStatus.BAD_REQUEST, detail=detail, errors=errors)
     if data.grant_type == "refresh_token":
+        # The grant is only known once the form is read, so this budget is spent here rather than before.
+        await spend(request, Budget.REFRESHES, budgets)
         pair = await refresh_session(data.refresh_token)
     else:
         credentials = Credentials(email=data.username, password=data.password, client=clients.of(request.scope))
@@ -81,12 +84,18 @@ async def login(
     return token_response(pair)
 
 
-@post("/refresh", status_code=HTTPStatus.OK, responses=problem_responses(400, 401, 413, 415, 503))
+@post(
+    "/refresh",
+    status_code=HTTPStatus.OK,
+    opt=route_policy(budget=Budget.REFRESHES),
+    responses=problem_responses(400, 401, 413, 415, 429, 503),
+)
 @inject
 async def refresh(
     data: JSONBody[RefreshRequest], refresh_session: FromDishka[RefreshSession]
 ) -> Response[TokenResponse]:
-    """Exchange a refresh token for a new pair. The presented token dies; presenting it again revokes its chain."""
+    """Exchange a refresh token for a new pair. The presented token dies; presenting it again revokes its chain.
+    Refreshes are budgeted per client, with the token endpoint's refresh grant."""
     return token_response(await refresh_session(data.refresh_token))
 
 
