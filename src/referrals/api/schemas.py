@@ -29,7 +29,8 @@ Email = Annotated[
         min_length=3,
         max_length=MAX_EMAIL_LENGTH,
         pattern=EMAIL_PATTERN,
-        description="Compared case-insensitively after Unicode NFKC normalisation.",
+        description="Compared case-insensitively after Unicode NFKC normalisation, the domain in its IDNA 2008 "
+        "spelling.",
         # idn-email, not email: addresses may be internationalised (RFC 6531), such as `ü@example.com`.
         extra_json_schema={"examples": ["ada@example.com"], **openapi_format("idn-email")},
     ),

@@ -19,6 +19,7 @@ from typing import NamedTuple
 from uuid import UUID
 
 from referrals.adapters.cache.in_memory import InMemoryCodeCache
+from referrals.adapters.domain_names import IdnaDomainNames
 from referrals.adapters.rate_limits.in_memory import InMemoryRateLimiter
 from referrals.application.email_verification import EmailGate
 from referrals.application.errors import CodeCollision, InvalidAccessToken
@@ -46,6 +47,7 @@ from referrals.application.ports import (
 )
 from referrals.application.sessions import SessionTokens
 from referrals.application.throttling import LoginThrottle, Throttle
+from referrals.domain.emails import DomainNames
 from referrals.domain.errors import ActiveCodeExists, EmailTaken, SelfReferral
 from referrals.domain.referral_code import CodeState, ReferralCode
 from referrals.domain.refresh_token import RefreshToken
@@ -423,6 +425,7 @@ class World:
     email_gate: EmailGate
     rate_limiter: InMemoryRateLimiter
     login_throttle: LoginThrottle
+    domain_names: DomainNames
 
 
 def make_world(
@@ -458,4 +461,6 @@ def make_world(
         email_gate=EmailGate(verifier=email_verifier, policy=email_policy),
         rate_limiter=rate_limiter,
         login_throttle=LoginThrottle(Throttle(rate_limiter), login_policy or LoginThrottlePolicy()),
+        # Pure, in process and fast: the real thing, as with the cache and the rate limiter.
+        domain_names=IdnaDomainNames(),
     )

@@ -29,6 +29,7 @@ def register_user(world: World) -> RegisterUser:
         transaction=world.transaction,
         clock=world.clock,
         email_gate=world.email_gate,
+        domain_names=world.domain_names,
     )
 
 
@@ -41,6 +42,7 @@ def log_in(world: World) -> LogIn:
         transaction=world.transaction,
         clock=world.clock,
         throttle=world.login_throttle,
+        domain_names=world.domain_names,
     )
 
 
@@ -76,7 +78,13 @@ def delete_referral_code(world: World) -> DeleteReferralCode:
 
 
 def find_active_code(world: World) -> FindActiveCode:
-    return FindActiveCode(codes=world.codes, cache=world.cache, clock=world.clock, policy=world.code_policy)
+    return FindActiveCode(
+        codes=world.codes,
+        cache=world.cache,
+        clock=world.clock,
+        policy=world.code_policy,
+        domain_names=world.domain_names,
+    )
 
 
 def list_referrals(world: World) -> ListReferrals:

@@ -4,7 +4,7 @@ from referrals.application.errors import InvalidCredentials
 from referrals.application.ports import Clock, PasswordHasher, TransactionManager, UserQueries, UserRepository
 from referrals.application.sessions import SessionTokens, TokenPair
 from referrals.application.throttling import LoginThrottle
-from referrals.domain.emails import canonical_email
+from referrals.domain.emails import DomainNames, email_to_find
 from referrals.domain.errors import InvalidEmail
 from referrals.domain.ids import new_id
 from referrals.domain.passwords import normalise_password
@@ -29,10 +29,11 @@ class LogIn:
     transaction: TransactionManager
     clock: Clock
     throttle: LoginThrottle
+    domain_names: DomainNames
 
     async def __call__(self, credentials: Credentials) -> TokenPair:
         try:
-            account = canonical_email(credentials.email)
+            account = email_to_find(credentials.email, self.domain_names)
         except InvalidEmail:
             account = None
         async with self.throttle.attempt(account or credentials.email, credentials.client):

@@ -10,7 +10,7 @@ from referrals.application.ports import (
     UserRepository,
 )
 from referrals.domain.codes import normalize_code
-from referrals.domain.emails import canonical_email
+from referrals.domain.emails import DomainNames, canonical_email
 from referrals.domain.errors import EmailTaken, InvalidReferralCode
 from referrals.domain.ids import new_id
 from referrals.domain.passwords import check_password_policy, normalise_password
@@ -40,9 +40,10 @@ class RegisterUser:
     transaction: TransactionManager
     clock: Clock
     email_gate: EmailGate
+    domain_names: DomainNames
 
     async def __call__(self, registration: Registration) -> User:
-        email = canonical_email(registration.email)
+        email = canonical_email(registration.email, self.domain_names)
         password = normalise_password(registration.password)
         check_password_policy(password)
         code = None if registration.referral_code is None else normalize_code(registration.referral_code)
