@@ -219,6 +219,12 @@ class FakeReferralCodeRepository(ReferralCodeRepository, LiveCodeQueries):
         self.calls.append("live_by_code")
         return next((c for c in self._database.codes.values() if c.code == code and c.is_active(now)), None)
 
+    async def is_live(self, code: str, now: datetime) -> bool:
+        self.calls.append("is_live")
+        snapshot = self._database.open_snapshot  # committed data only, as with the users' committed reads
+        codes = self._database.codes if snapshot is None else snapshot.codes
+        return any(c.code == code and c.is_active(now) for c in codes.values())
+
     async def live_by_owner_email(self, email: str, now: datetime) -> LiveCode | None:
         self.calls.append("live_by_owner_email")
         owner = next((u for u in self._database.users.values() if u.email == email), None)

@@ -23,6 +23,7 @@ PASSWORD = "correct horse battery"
 def register_user(world: World) -> RegisterUser:
     return RegisterUser(
         accounts=world.users,
+        live_codes=world.codes,
         users=world.users,
         codes=world.codes,
         hasher=world.hasher,

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from referrals.application.email_verification import EmailGate
 from referrals.application.ports import (
     Clock,
+    LiveCodeQueries,
     PasswordHasher,
     ReferralCodeRepository,
     TransactionManager,
@@ -34,6 +35,7 @@ class RegisterUser:
     """
 
     accounts: UserQueries
+    live_codes: LiveCodeQueries
     users: UserRepository
     codes: ReferralCodeRepository
     hasher: PasswordHasher
@@ -50,8 +52,8 @@ class RegisterUser:
         if registration.referral_code is not None and code is None:
             raise InvalidReferralCode
         # A dead code is refused first: answering it by the email would tell, for free, whether the email has an
-        # account. The work up to here and this one read do not depend on the email.
-        if code is not None and await self.codes.live_by_code(code, self.clock.now()) is None:
+        # account. The work up to here and this one committed read do not depend on the email.
+        if code is not None and not await self.live_codes.is_live(code, self.clock.now()):
             raise InvalidReferralCode
         # Checked before hashing so a taken email costs no argon2 time (a committed read: nothing is held while
         # another service is asked and the password is hashed); checked again under the write lock below.
