@@ -12,7 +12,7 @@ TEST_VALKEY_URL ?= redis://127.0.0.1:6379/0
 export TEST_POSTGRES_URL TEST_VALKEY_URL
 COMPOSE ?= docker compose
 
-.PHONY: run test lint fmt migrate bootstrap clean up down bench fuzz contract openapi-snapshot
+.PHONY: run test test-lowest lint fmt migrate bootstrap clean up down bench fuzz contract openapi-snapshot
 
 run: bootstrap migrate ## apply migrations, then serve on HOST:PORT
 	exec $(BIN)/python -m referrals
@@ -20,11 +20,23 @@ run: bootstrap migrate ## apply migrations, then serve on HOST:PORT
 test: bootstrap ## the whole suite; PostgreSQL tests skip, saying why, when the server is absent
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: bootstrap ## ruff, mypy --strict, import contracts, migration drift
+lint: bootstrap ## ruff, mypy --strict, import contracts, declared dependencies (deptry)
 	$(BIN)/ruff check src tests migrations bench tools
 	$(BIN)/ruff format --check src tests migrations bench tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/deptry .
+
+# The unit and API suites on the lowest versions pyproject.toml allows for each direct dependency, in a
+# venv of their own (uv.lock and .venv stay as they are), so that every lower bound stays true.
+LOWEST := var/lowest
+test-lowest: bootstrap ## the unit and API suites against the lowest direct dependencies allowed
+	@mkdir -p $(LOWEST)
+	$(UV) pip compile pyproject.toml --group dev --resolution lowest-direct --python-version 3.11 --quiet -o $(LOWEST)/requirements.txt
+	test -x $(LOWEST)/venv/bin/python || $(UV) venv --quiet --python 3.11 $(LOWEST)/venv
+	$(UV) pip sync --quiet --python $(LOWEST)/venv/bin/python $(LOWEST)/requirements.txt
+	$(UV) pip install --quiet --python $(LOWEST)/venv/bin/python --no-deps -e .
+	$(LOWEST)/venv/bin/pytest -p no:cacheprovider tests/unit tests/api $(PYTEST_ARGS)
 
 fuzz: bootstrap ## schemathesis against the live server and its own OpenAPI document (bounded, seeded); FUZZ_ARGS to change
 	$(BIN)/python -m tests.fuzz.run $(FUZZ_ARGS)

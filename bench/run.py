@@ -438,6 +438,7 @@ def service(environment: dict[str, str], workers: int) -> Iterator[tuple[str, in
         "RATE_LIMIT_LOGIN_FAILURES_PER_CLIENT": "0",
         "RATE_LIMIT_LOOKUPS_PER_CLIENT": "0",
         "RATE_LIMIT_REGISTRATIONS_PER_CLIENT": "0",
+        "RATE_LIMIT_REFRESHES_PER_CLIENT": "0",
         **environment,
     }
     with serving([PYTHON, "-m", "referrals"], env, port) as pid:

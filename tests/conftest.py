@@ -166,6 +166,7 @@ NO_RATE_LIMITS: dict[str, object] = {
     "rate_limit_login_failures_per_client": 0,
     "rate_limit_lookups_per_client": 0,
     "rate_limit_registrations_per_client": 0,
+    "rate_limit_refreshes_per_client": 0,
 }
 
 

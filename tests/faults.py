@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -108,6 +109,23 @@ class ThrowawayPostgres:
 
     def stop(self) -> None:
         self._pg_ctl("stop", "-w", "-m", "immediate")
+
+    def stop_when_idle(self) -> None:
+        """Begin a smart shutdown and return at once: the server waits for its sessions to end, refusing new ones."""
+        self._pg_ctl("stop", "-W", "-m", "smart")
+
+    def wait_stopped(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self._pg_ctl_status() == 0:  # 0 while running, 3 once stopped
+            if time.monotonic() > deadline:
+                self.stop()
+                return
+            time.sleep(0.05)
+
+    def _pg_ctl_status(self) -> int:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        command = [*prefix, str(self._binaries / "pg_ctl"), "-D", str(self._data), "status"]
+        return subprocess.run(command, check=False, capture_output=True, timeout=60).returncode
 
     def _pg_ctl(self, *arguments: str) -> None:
         self._run(str(self._binaries / "pg_ctl"), "-D", str(self._data), *arguments)

@@ -1,4 +1,9 @@
+import unicodedata
+
+import argon2
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.api.conftest import PASSWORD, Api, assert_problem
 
@@ -182,3 +187,33 @@ async def test_me_answers_the_callers_profile(api: Api) -> None:
         "created_at": response.json()["created_at"],
         "profile": None,
     }
+
+
+async def test_a_password_is_one_password_however_its_accents_are_composed(api: Api) -> None:
+    composed = "café crème brûlée"
+    await api.account("ada@example.com", password=composed)
+
+    response = await api.login("ada@example.com", unicodedata.normalize("NFD", composed))
+
+    assert response.status_code == 200, response.text
+
+
+async def test_a_hash_made_of_the_password_as_typed_still_logs_in_and_is_replaced(api: Api, database_url: str) -> None:
+    # Accounts from before passwords were normalised hold a hash of the password exactly as it was typed.
+    typed = unicodedata.normalize("NFD", "café crème brûlée")
+    await api.account("ada@example.com")
+    legacy_hash = argon2.PasswordHasher(time_cost=1, memory_cost=64, parallelism=1).hash(typed)
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(sa.text("UPDATE users SET password_hash = :hash"), {"hash": legacy_hash})
+
+        logged_in = await api.login("ada@example.com", typed)
+        async with engine.connect() as connection:
+            stored = (await connection.execute(sa.text("SELECT password_hash FROM users"))).scalar_one()
+    finally:
+        await engine.dispose()
+
+    assert logged_in.status_code == 200, logged_in.text
+    assert stored != legacy_hash
+    assert (await api.login("ada@example.com", unicodedata.normalize("NFC", typed))).status_code == 200

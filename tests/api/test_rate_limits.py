@@ -24,6 +24,7 @@ def settings(database_url: str, cache_settings: dict[str, object]) -> Settings:
         rate_limit_registrations_per_client=2,
         rate_limit_login_failures_per_account=3,
         rate_limit_login_failures_per_client=5,
+        rate_limit_refreshes_per_client=4,
         # The test client's peer address: it stands in for a proxy, so each test can speak as several clients.
         trusted_proxies="127.0.0.1",
         # Limits fail open when Valkey is slow; on a loaded test machine, give it time, so budgets hold.
@@ -79,6 +80,17 @@ async def test_failed_logins_lock_the_guessing_client_out_of_the_account_but_not
     assert (await login(api.client, "alice@example.com", PASSWORD, MALLORY_ADDRESS)).status_code == 200
 
 
+async def test_a_guesser_at_the_owners_address_locks_the_owner_out_too(api: Api) -> None:
+    # The documented trade-off: one address is one client, so a right password does not pass a spent budget.
+    await api.account("alice@example.com")
+    for _ in range(3):
+        assert (await login(api.client, "alice@example.com", "wrong password", ALICE_ADDRESS)).status_code == 401
+
+    owner = await login(api.client, "alice@example.com", PASSWORD, ALICE_ADDRESS)
+
+    assert_problem(owner, 429, "too-many-attempts")
+
+
 async def test_successful_logins_spend_nothing(api: Api) -> None:
     await api.account("alice@example.com")
 
@@ -106,11 +118,34 @@ async def test_concurrent_guesses_cannot_slip_past_the_budget(api: Api) -> None:
     assert sorted(response.status_code for response in responses) == [400] * 3 + [429] * 17
 
 
+async def test_both_refresh_routes_spend_one_budget_per_client(api: Api, clock: MutableClock) -> None:
+    async def refresh(token: str, headers: dict[str, str]) -> Response:
+        return await api.client.post("/auth/refresh", json={"refresh_token": token}, headers=headers)
+
+    async def refresh_grant(token: str, headers: dict[str, str]) -> Response:
+        form = {"grant_type": "refresh_token", "refresh_token": token}
+        return await api.client.post("/auth/login", data=form, headers=headers)
+
+    guesses = [await (refresh if n % 2 else refresh_grant)(f"guess-{n}-{'x' * 40}", MALLORY_ADDRESS) for n in range(6)]
+    account = await api.account("alice@example.com")
+    owner = await refresh(account.refresh_token, ALICE_ADDRESS)
+    unread = await api.client.post("/auth/refresh", content=b"{not json", headers=MALLORY_ADDRESS)
+
+    assert [guess.status_code for guess in guesses] == [401] * 4 + [429] * 2
+    assert_problem(guesses[-1], 429, "too-many-attempts")
+    assert guesses[-1].headers["Retry-After"] == "15"  # 4 a minute: one back every 15 seconds
+    assert_problem(unread, 429, "too-many-attempts")  # refused before the body is read
+    assert owner.status_code == 200
+    clock.current += timedelta(seconds=15)
+    assert (await refresh(f"guess-again-{'x' * 40}", MALLORY_ADDRESS)).status_code == 401
+
+
 async def test_the_schema_documents_429_on_every_budgeted_route(client: AsyncClient) -> None:
     paths = (await client.get("/docs/openapi.json")).json()["paths"]
 
     for path, method in [
         ("/auth/login", "post"),
+        ("/auth/refresh", "post"),
         ("/auth/register", "post"),
         ("/register-with-referral", "post"),
         ("/referral-code/{email}", "get"),

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -63,6 +64,20 @@ async def test_a_naive_or_malformed_expiry_is_a_400(api: Api, value: str) -> Non
     problem = assert_problem(await api.create_code(account, value), 400)
 
     assert problem["errors"][0]["key"] == "expires_at"
+
+
+@pytest.mark.parametrize("spell", [int, float, lambda epoch: str(int(epoch)), str, lambda epoch: True])
+async def test_an_expiry_that_is_not_rfc_3339_text_is_a_400(api: Api, spell: Callable[[float], object]) -> None:
+    # Unix times, as numbers or as numeric strings, are not the documented date-time, however plausible.
+    account = await api.account("ada@example.com")
+    in_a_month = (datetime.now(UTC) + timedelta(days=30)).timestamp()
+
+    body = {"expires_at": spell(in_a_month)}
+    response = await api.client.post("/referral-code/create", json=body, headers=account.headers)
+
+    problem = assert_problem(response, 400)
+    assert [error["key"] for error in problem["errors"]] == ["expires_at"]
+    assert (await api.code_of("ada@example.com")).status_code == 404
 
 
 async def test_the_expiry_is_required(api: Api) -> None:

@@ -52,10 +52,20 @@ async def test_a_code_that_cannot_be_one_is_off_the_schema(api: Api, code: str) 
     assert [error["key"] for error in problem["errors"]] == ["referral_code"]
 
 
-async def test_a_taken_email_wins_over_a_bad_code(api: Api) -> None:
+async def test_a_code_matching_no_live_code_answers_alike_for_a_taken_and_a_free_email(
+    api: Api, clock: MutableClock
+) -> None:
+    referrer = await api.account("ada@example.com")
+    expired = (await api.create_code(referrer, clock.now() + timedelta(minutes=1))).json()["code"]
     await api.account("bob@example.com")
+    clock.current += timedelta(minutes=5)
 
-    assert_problem(await api.register("BOB@example.com", referral_code="0000000000000"), 409, "email-taken")
+    for code in ("0000000000000", expired):
+        taken = await api.register("BOB@example.com", referral_code=code)
+        free = await api.register("carol@example.com", referral_code=code)
+
+        assert_problem(taken, 422, "invalid-referral-code")
+        assert (taken.status_code, taken.json()) == (free.status_code, free.json())
 
 
 async def test_a_taken_email_is_a_409_with_a_good_code_too(api: Api) -> None:

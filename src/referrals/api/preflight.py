@@ -7,10 +7,10 @@ handler first, which costs more than the checks themselves on the hottest routes
 from dataclasses import dataclass
 from typing import Any
 
-from dishka import AsyncContainer
 from litestar import Request
 
 from referrals.api.auth import authenticate
+from referrals.api.injection import app_container
 from referrals.api.media_types import JSON, refuse_unsupported_media_type
 from referrals.api.rate_limits import Budget, ClientBudgets, spend
 from referrals.application.ports import AccessTokens
@@ -34,15 +34,16 @@ class _Checkers:
 class Preflight:
     """The API routes' before-request hook: 401, then 429, then 415, in that order.
 
-    What it checks with lives as long as the app, so it is resolved from the container once, on first use.
+    What it checks with lives as long as the app, so it is resolved from the app's container once, on first use.
+    It reaches the container through the request, not a reference of its own: Litestar deep-copies the hooks it
+    is given, and a copied container would build budgets of its own, apart from those the handlers spend.
     """
 
-    def __init__(self, container: AsyncContainer) -> None:
-        self._container = container
+    def __init__(self) -> None:
         self._checkers: _Checkers | None = None
 
     async def __call__(self, request: Request[Any, Any, Any]) -> None:
-        checkers = self._checkers or await self._resolve()
+        checkers = self._checkers or await self._resolve(request)
         opt = request.route_handler.opt
         if opt.get(_AUTHENTICATED):
             authenticate(request, checkers.access_tokens)
@@ -51,9 +52,10 @@ class Preflight:
             await spend(request, budget, checkers.budgets)
         refuse_unsupported_media_type(request, opt.get(_BODY, JSON))
 
-    async def _resolve(self) -> _Checkers:
+    async def _resolve(self, request: Request[Any, Any, Any]) -> _Checkers:
+        container = app_container(request)
         self._checkers = _Checkers(
-            access_tokens=await self._container.get(AccessTokens),
-            budgets=await self._container.get(ClientBudgets),
+            access_tokens=await container.get(AccessTokens),
+            budgets=await container.get(ClientBudgets),
         )
         return self._checkers

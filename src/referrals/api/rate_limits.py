@@ -16,6 +16,8 @@ class Budget(enum.StrEnum):
     LOOKUPS = "lookups"
     # Plain registrations and registrations with a code spend from one budget.
     REGISTRATIONS = "registrations"
+    # POST /auth/refresh and the token endpoint's refresh grant spend from one budget.
+    REFRESHES = "refreshes"
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,8 @@ Email = Annotated[
         min_length=3,
         max_length=MAX_EMAIL_LENGTH,
         pattern=EMAIL_PATTERN,
-        description="Compared case-insensitively after Unicode NFKC normalisation.",
+        description="Compared case-insensitively after Unicode NFKC normalisation, the domain in its IDNA 2008 "
+        "spelling.",
         # idn-email, not email: addresses may be internationalised (RFC 6531), such as `ü@example.com`.
         extra_json_schema={"examples": ["ada@example.com"], **openapi_format("idn-email")},
     ),
@@ -83,14 +84,16 @@ IssuedCode = Annotated[
         extra_json_schema={"examples": ["7K3M9QXD2R4TB"]},
     ),
 ]
-# The type publishes `format: date-time`; the window, relative to the moment of the request, is beyond what
-# JSON Schema can state, so it is said in words.
+# Text on the wire, so that Litestar's lax conversion of request data cannot read a Unix time (a number, or a
+# numeric string) as a date-time; ``timestamps.rfc3339`` decodes it strictly. The window, relative to the moment
+# of the request, is beyond what JSON Schema can state, so it is said in words.
 ExpiryDateTime = Annotated[
-    datetime,
+    str,
     Meta(
-        tz=True,
+        max_length=64,
         description="RFC 3339 with `Z` or a numeric offset; strictly in the future, and at most "
         "MAX_CODE_LIFETIME_DAYS (365 unless configured otherwise) ahead.",
+        extra_json_schema=openapi_format("date-time"),
     ),
 ]
 

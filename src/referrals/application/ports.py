@@ -121,9 +121,13 @@ class ReferralCodeRepository(Protocol):
 
 
 class LiveCodeQueries(Protocol):
-    """The read side of lookups by email: committed data only, outside any unit of work."""
+    """The read side of lookups by email and of code checks: committed data only, outside any unit of work."""
 
     async def live_by_owner_email(self, email: str, now: datetime) -> LiveCode | None: ...
+
+    async def is_live(self, code: str, now: datetime) -> bool:
+        """Whether a live code has this spelling; committed data, nothing locked or held afterwards."""
+        ...
 
 
 class RefreshTokenRepository(Protocol):

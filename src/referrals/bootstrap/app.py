@@ -7,6 +7,7 @@ import sqlalchemy.exc
 from dishka import Provider, make_async_container
 from litestar import Litestar, Request, Response, Router
 
+from referrals.adapters.persistence.refusals import is_refusal
 from referrals.api.controllers import auth, operations, referral_codes, referrals, users
 from referrals.api.docs import docs_assets_router, openapi_config
 from referrals.api.errors import exception_handlers, on_dependency_unavailable, on_unexpected_error
@@ -36,8 +37,8 @@ logger = logging.getLogger(__name__)
 
 def on_database_error(request: Request[Any, Any, Any], error: sqlalchemy.exc.DBAPIError) -> Response[object]:
     # A connection lost in the middle of a statement arrives as a bare DBAPIError; SQLAlchemy marks it
-    # invalidated, and that is an outage, not a bug.
-    if error.connection_invalidated:
+    # invalidated, and that is an outage, not a bug. So is a database that refuses the service for now.
+    if error.connection_invalidated or is_refusal(error):
         return on_dependency_unavailable(request, error)
     return on_unexpected_error(request, error)
 
@@ -57,7 +58,7 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
             Router(
                 path="/",
                 route_handlers=[auth.router, users.router, referral_codes.router, referrals.router],
-                before_request=Preflight(container),
+                before_request=Preflight(),
             ),
             operations.health,
             operations.ready,

@@ -78,6 +78,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     rate_limit_login_failures_per_client: Annotated[int, Meta(ge=0)] = 30
     rate_limit_lookups_per_client: Annotated[int, Meta(ge=0)] = 120
     rate_limit_registrations_per_client: Annotated[int, Meta(ge=0)] = 30
+    rate_limit_refreshes_per_client: Annotated[int, Meta(ge=0)] = 60
     # Comma-separated addresses or networks whose X-Forwarded-For is believed; nobody's by default.
     trusted_proxies: str = ""
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from referrals.adapters.cache.in_memory import InMemoryCodeCache
 from referrals.adapters.clock import SystemClock
+from referrals.adapters.domain_names import IdnaDomainNames
 from referrals.adapters.integrations.null import NullEmailVerifier, NullProfileEnricher
 from referrals.adapters.persistence.engine import create_engine
 from referrals.adapters.persistence.live_codes import SqlaLiveCodeQueries
@@ -67,6 +68,7 @@ from referrals.application.use_cases.log_out import LogOut
 from referrals.application.use_cases.refresh_session import RefreshSession
 from referrals.application.use_cases.register_user import RegisterUser
 from referrals.bootstrap.config import Settings
+from referrals.domain.emails import DomainNames
 
 logger = logging.getLogger(__name__)
 MINUTE = 60
@@ -177,6 +179,10 @@ class ClockProvider(Provider):
     clock = provide(SystemClock, provides=Clock, scope=Scope.APP)
 
 
+class DomainNamesProvider(Provider):
+    domain_names = provide(IdnaDomainNames, provides=DomainNames, scope=Scope.APP)
+
+
 class RateLimitProvider(Provider):
     """The attempt budgets, from settings; the limiter that keeps them comes with the cache's provider."""
 
@@ -199,6 +205,7 @@ class RateLimitProvider(Provider):
         rates = {
             Budget.LOOKUPS: Rate(settings.rate_limit_lookups_per_client, MINUTE),
             Budget.REGISTRATIONS: Rate(settings.rate_limit_registrations_per_client, MINUTE),
+            Budget.REFRESHES: Rate(settings.rate_limit_refreshes_per_client, MINUTE),
         }
         return ClientBudgets(throttle=throttle, identity=identity, rates=rates)
 
@@ -260,6 +267,7 @@ def default_providers(settings: Settings) -> list[Provider]:
         SecurityProvider(),
         ClockProvider(),
         RateLimitProvider(),
+        DomainNamesProvider(),
         IntegrationsProvider(settings),
         UseCaseProvider(),
     ]

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from typing import Protocol
 
 from referrals.domain.errors import InvalidEmail
 
@@ -18,15 +19,94 @@ _PUNYCODE_LABEL = re.compile(r"xn--[a-z0-9-]{1,59}")
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
 
 
-def canonical_email(raw: str) -> str:
-    """Return the form two spellings of one address share: trimmed, NFKC-normalised, lower-cased.
+# Unicode's own advice for identifiers (UTS #39): more than four nonspacing marks in a row, or one mark twice
+# on one character, draws nothing a reader can tell apart; no script needs either.
+MAX_NONSPACING_MARKS_IN_A_ROW = 4
+_NONSPACING = frozenset({"Mn", "Me"})
+# The mixes of scripts UTS #39 calls "highly restrictive" allows besides one script: how Japanese, Chinese
+# and Korean are written (with Latin). Any other mix is how a look-alike of another address is made.
+_CUSTOMARY_MIXES = (
+    frozenset({"LATIN", "HAN", "HIRAGANA", "KATAKANA"}),
+    frozenset({"LATIN", "HAN", "BOPOMOFO"}),
+    frozenset({"LATIN", "HAN", "HANGUL"}),
+)
+# The standard library has no Script property; a letter's name begins with its script, with these exceptions.
+_SCRIPT_ALIASES = {"CJK": "HAN"}
+_SCRIPTLESS_NAME_PREFIXES = frozenset({"MODIFIER", "KATAKANA-HIRAGANA", "IDEOGRAPHIC"})
 
-    Raises ``InvalidEmail`` when the result is not a plausible ``local@domain.tld`` address.
+
+class DomainNames(Protocol):
+    def canonical(self, domain: str) -> str:
+        """The one spelling of an internationalised domain name (IDNA 2008 with UTS #46 mapping, as U-labels).
+
+        Raises ``InvalidEmail`` for a name DNS cannot hold.
+        """
+        ...
+
+
+def canonical_email(raw: str, domain_names: DomainNames) -> str:
+    """Return the form two spellings of one address share: trimmed, NFKC-normalised, lower-cased, the domain in
+    its one IDNA spelling (``exämple.com`` for ``xn--exmple-cua.com`` too).
+
+    Raises ``InvalidEmail`` when the result is not a plausible ``local@domain.tld`` address, or is spelled the
+    way look-alikes of other addresses are (scripts mixed within a part, stacks of combining marks).
     """
     email = unicodedata.normalize("NFKC", raw.strip()).lower()
-    if not is_plausible_email(email):
+    if email.count("@") != 1:
+        raise InvalidEmail
+    local, domain = email.split("@")
+    email = f"{local}@{domain_names.canonical(domain)}"
+    if not is_plausible_email(email) or not all(_reads_unambiguously(part) for part in re.split(r"[@.]", email)):
         raise InvalidEmail
     return email
+
+
+def email_to_find(raw: str, domain_names: DomainNames) -> str:
+    """The form to look an existing account up by: the canonical one, or, for an address the present rules refuse
+    (registered before they refused look-alikes and names DNS cannot hold), the form such an address was stored in.
+
+    Raises ``InvalidEmail`` when neither applies.
+    """
+    try:
+        return canonical_email(raw, domain_names)
+    except InvalidEmail:
+        email = unicodedata.normalize("NFKC", raw.strip()).lower()
+        if not is_plausible_email(email):
+            raise
+        return email
+
+
+def _reads_unambiguously(part: str) -> bool:
+    if part.isascii():
+        return True
+    return _marks_are_legible(part) and _scripts_are_unmixed(part)
+
+
+def _marks_are_legible(part: str) -> bool:
+    run: list[str] = []
+    for char in part:
+        if unicodedata.category(char) not in _NONSPACING:
+            run = []
+            continue
+        if char in run or len(run) == MAX_NONSPACING_MARKS_IN_A_ROW:
+            return False
+        run.append(char)
+    return True
+
+
+def _scripts_are_unmixed(part: str) -> bool:
+    scripts = {script for char in part if (script := _script_of(char)) is not None}
+    return len(scripts) <= 1 or any(scripts <= mix for mix in _CUSTOMARY_MIXES)
+
+
+def _script_of(char: str) -> str | None:
+    """The script of a letter; ``None`` for digits, punctuation, marks and letters every script shares."""
+    if not unicodedata.category(char).startswith("L"):
+        return None
+    first_word = unicodedata.name(char, "").split(" ", 1)[0]
+    if not first_word or first_word in _SCRIPTLESS_NAME_PREFIXES:
+        return None
+    return _SCRIPT_ALIASES.get(first_word, first_word)
 
 
 def is_plausible_email(email: str) -> bool:

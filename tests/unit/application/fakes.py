@@ -19,6 +19,7 @@ from typing import NamedTuple
 from uuid import UUID
 
 from referrals.adapters.cache.in_memory import InMemoryCodeCache
+from referrals.adapters.domain_names import IdnaDomainNames
 from referrals.adapters.rate_limits.in_memory import InMemoryRateLimiter
 from referrals.application.email_verification import EmailGate
 from referrals.application.errors import CodeCollision, InvalidAccessToken
@@ -46,6 +47,7 @@ from referrals.application.ports import (
 )
 from referrals.application.sessions import SessionTokens
 from referrals.application.throttling import LoginThrottle, Throttle
+from referrals.domain.emails import DomainNames
 from referrals.domain.errors import ActiveCodeExists, EmailTaken, SelfReferral
 from referrals.domain.referral_code import CodeState, ReferralCode
 from referrals.domain.refresh_token import RefreshToken
@@ -216,6 +218,12 @@ class FakeReferralCodeRepository(ReferralCodeRepository, LiveCodeQueries):
     async def live_by_code(self, code: str, now: datetime) -> ReferralCode | None:
         self.calls.append("live_by_code")
         return next((c for c in self._database.codes.values() if c.code == code and c.is_active(now)), None)
+
+    async def is_live(self, code: str, now: datetime) -> bool:
+        self.calls.append("is_live")
+        snapshot = self._database.open_snapshot  # committed data only, as with the users' committed reads
+        codes = self._database.codes if snapshot is None else snapshot.codes
+        return any(c.code == code and c.is_active(now) for c in codes.values())
 
     async def live_by_owner_email(self, email: str, now: datetime) -> LiveCode | None:
         self.calls.append("live_by_owner_email")
@@ -423,6 +431,7 @@ class World:
     email_gate: EmailGate
     rate_limiter: InMemoryRateLimiter
     login_throttle: LoginThrottle
+    domain_names: DomainNames
 
 
 def make_world(
@@ -458,4 +467,6 @@ def make_world(
         email_gate=EmailGate(verifier=email_verifier, policy=email_policy),
         rate_limiter=rate_limiter,
         login_throttle=LoginThrottle(Throttle(rate_limiter), login_policy or LoginThrottlePolicy()),
+        # Pure, in process and fast: the real thing, as with the cache and the rate limiter.
+        domain_names=IdnaDomainNames(),
     )

@@ -23,12 +23,14 @@ PASSWORD = "correct horse battery"
 def register_user(world: World) -> RegisterUser:
     return RegisterUser(
         accounts=world.users,
+        live_codes=world.codes,
         users=world.users,
         codes=world.codes,
         hasher=world.hasher,
         transaction=world.transaction,
         clock=world.clock,
         email_gate=world.email_gate,
+        domain_names=world.domain_names,
     )
 
 
@@ -41,6 +43,7 @@ def log_in(world: World) -> LogIn:
         transaction=world.transaction,
         clock=world.clock,
         throttle=world.login_throttle,
+        domain_names=world.domain_names,
     )
 
 
@@ -76,15 +79,23 @@ def delete_referral_code(world: World) -> DeleteReferralCode:
 
 
 def find_active_code(world: World) -> FindActiveCode:
-    return FindActiveCode(codes=world.codes, cache=world.cache, clock=world.clock, policy=world.code_policy)
+    return FindActiveCode(
+        codes=world.codes,
+        cache=world.cache,
+        clock=world.clock,
+        policy=world.code_policy,
+        domain_names=world.domain_names,
+    )
 
 
 def list_referrals(world: World) -> ListReferrals:
     return ListReferrals(queries=world.users)
 
 
-async def registered(world: World, email: str = "ada@example.com", code: str | None = None) -> User:
-    return await register_user(world)(Registration(email=email, password=PASSWORD, referral_code=code))
+async def registered(
+    world: World, email: str = "ada@example.com", code: str | None = None, password: str = PASSWORD
+) -> User:
+    return await register_user(world)(Registration(email=email, password=password, referral_code=code))
 
 
 async def with_code(world: World, owner: User, lifetime: timedelta = timedelta(days=1)) -> ReferralCode:

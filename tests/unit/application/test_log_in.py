@@ -2,7 +2,9 @@ import pytest
 
 from referrals.application.errors import InvalidCredentials
 from referrals.application.use_cases.log_in import Credentials
+from referrals.domain.ids import new_id
 from referrals.domain.refresh_token import refresh_digest
+from referrals.domain.user import User
 from tests.unit.application.fakes import FakeAccessTokens, World, make_world
 from tests.unit.application.steps import PASSWORD, log_in, logged_in, registered, stored
 
@@ -128,3 +130,13 @@ async def test_no_transaction_is_open_while_the_password_is_verified() -> None:
     await log_in(world)(Credentials(email="ada@example.com", password=PASSWORD))
 
     assert open_while_verifying == [False]
+
+
+async def test_an_account_stored_before_look_alikes_were_refused_still_logs_in(world: World) -> None:
+    # Registration refuses a Cyrillic а among Latin letters now; an account that has one must stay reachable.
+    user = User(new_id(), "pаypal@example.com", f"{world.hasher.PREFIX}{PASSWORD}", world.clock.now())
+    world.database.users[user.id] = user
+
+    pair = await log_in(world)(Credentials(email="PАYPAL@example.com", password=PASSWORD))
+
+    assert world.access_tokens.verify(pair.access_token) == user.id

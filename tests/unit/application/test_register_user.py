@@ -75,18 +75,38 @@ async def test_a_taken_email_costs_no_hashing(world: World) -> None:
 
 
 @pytest.mark.parametrize("code", ["not a code", "0000000000000", "", "ABCDEFGHJKMNPQ"])
-async def test_a_taken_email_wins_over_a_bad_code(world: World, code: str) -> None:
+async def test_a_bad_code_is_refused_alike_whether_the_email_is_taken_or_free(world: World, code: str) -> None:
     await registered(world, "bob@example.com")
+    world.hasher.hashed.clear()
+    journal_before = list(world.database.journal)
 
-    with pytest.raises(EmailTaken):
+    with pytest.raises(InvalidReferralCode):
         await registered(world, "bob@example.com", code=code)
+    with pytest.raises(InvalidReferralCode):
+        await registered(world, "carol@example.com", code=code)
+
+    assert world.hasher.hashed == []  # neither path costs a hash, so neither is slower than the other
+    assert world.database.journal == journal_before
+    # A committed read that holds nothing: the locking read belongs inside the write transaction only.
+    assert "live_by_code" not in world.codes.calls
+    assert len(world.database.users) == 1
 
 
-async def test_a_taken_email_wins_over_an_expired_code(world: World) -> None:
+async def test_an_expired_code_is_refused_alike_whether_the_email_is_taken_or_free(world: World) -> None:
     referrer = await registered(world)
     code = await with_code(world, referrer, lifetime=timedelta(minutes=1))
     await registered(world, "bob@example.com")
     world.clock.advance(timedelta(hours=1))
+
+    for email in ("bob@example.com", "carol@example.com"):
+        with pytest.raises(InvalidReferralCode):
+            await registered(world, email, code=code.code)
+
+
+async def test_a_taken_email_is_refused_with_a_live_code(world: World) -> None:
+    referrer = await registered(world)
+    code = await with_code(world, referrer)
+    await registered(world, "bob@example.com")
 
     with pytest.raises(EmailTaken):
         await registered(world, "bob@example.com", code=code.code)
@@ -124,14 +144,16 @@ async def test_a_malformed_code_is_refused_without_hashing(world: World, typed: 
     assert world.hasher.hashed == []
 
 
-async def test_an_unknown_code_is_refused_and_nothing_is_stored(world: World) -> None:
+async def test_an_unknown_code_is_refused_before_any_hashing_and_nothing_is_stored(world: World) -> None:
     await registered(world)
+    world.hasher.hashed.clear()
 
     with pytest.raises(InvalidReferralCode):
         await registered(world, "bob@example.com", code="0000000000000")
 
     assert [user.email for user in world.database.users.values()] == ["ada@example.com"]
-    assert world.database.rollbacks == 1
+    assert world.hasher.hashed == []
+    assert world.database.rollbacks == 0  # no write transaction was opened
 
 
 async def test_an_expired_code_is_refused_from_the_instant_it_expires(world: World) -> None:

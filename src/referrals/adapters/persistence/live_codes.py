@@ -1,4 +1,4 @@
-"""Lookups by email, the hottest read: one prebuilt Core select of committed data."""
+"""Lookups by email, the hottest read, and code checks: prebuilt Core selects of committed data."""
 
 from datetime import datetime
 
@@ -23,6 +23,12 @@ _LIVE_BY_OWNER_EMAIL = (
     )
 )
 
+_LIVE_BY_CODE = select(referral_codes.c.id).where(
+    referral_codes.c.code == bindparam("code"),
+    referral_codes.c.state == literal(CodeState.ACTIVE.value, literal_execute=True),
+    referral_codes.c.expires_at > bindparam("now"),
+)
+
 
 class SqlaLiveCodeQueries(LiveCodeQueries):
     def __init__(self, reads: CommittedReads) -> None:
@@ -31,3 +37,6 @@ class SqlaLiveCodeQueries(LiveCodeQueries):
     async def live_by_owner_email(self, email: str, now: datetime) -> LiveCode | None:
         row = await self._reads.first(_LIVE_BY_OWNER_EMAIL, {"email": email, "now": now})
         return None if row is None else LiveCode(code=row["code"], expires_at=row["expires_at"])
+
+    async def is_live(self, code: str, now: datetime) -> bool:
+        return await self._reads.first(_LIVE_BY_CODE, {"code": code, "now": now}) is not None

@@ -13,7 +13,7 @@ from referrals.api.oauth_errors import TokenErrorProblem, as_token_error
 from referrals.api.openapi_operations import PublicOperation
 from referrals.api.preflight import route_policy
 from referrals.api.problems import problem_responses, problem_shape
-from referrals.api.rate_limits import Budget
+from referrals.api.rate_limits import Budget, ClientBudgets, spend
 from referrals.api.schemas import RefreshRequest, RegisterRequest, TokenResponse, UserResponse
 from referrals.api.token_form import RefreshTokenGrant, TokenRequest, decode_token_request, is_token_request
 from referrals.api.views import registered_response, token_response
@@ -65,10 +65,12 @@ async def login(
 
     Errors are RFC 6749 §5.2 token errors (`error`, `error_description`) that are problem documents too: a wrong
     password or a spent refresh token is `invalid_grant`, a missing or malformed parameter `invalid_request`.
-    Failed password attempts are budgeted per client and per account and client; a spent budget answers 429
-    with `Retry-After`."""
+    Failed password attempts are budgeted per client and per account and client, refresh-token grants per client
+    (with `POST /auth/refresh`); a spent budget answers 429 with `Retry-After`."""
     grant = data.grant()
     if isinstance(grant, RefreshTokenGrant):
+        # The grant is only known once the form is read, so this budget is spent here rather than before.
+        await spend(request, Budget.REFRESHES, budgets)
         pair = await refresh_session(grant.refresh_token)
     else:
         credentials = Credentials(email=grant.username, password=grant.password, client=clients.of(request.scope))
@@ -81,13 +83,15 @@ async def login(
     operation_id="refreshSession",
     operation_class=PublicOperation,
     status_code=HTTPStatus.OK,
-    responses=problem_responses(400, 401, 413, 415, 503),
+    opt=route_policy(budget=Budget.REFRESHES),
+    responses=problem_responses(400, 401, 413, 415, 429, 503),
 )
 @inject
 async def refresh(
     data: JSONBody[RefreshRequest], refresh_session: FromDishka[RefreshSession]
 ) -> Response[TokenResponse]:
-    """Exchange a refresh token for a new pair. The presented token dies; presenting it again revokes its chain."""
+    """Exchange a refresh token for a new pair. The presented token dies; presenting it again revokes its chain.
+    Refreshes are budgeted per client, with the token endpoint's refresh grant."""
     return token_response(await refresh_session(data.refresh_token))
 
 

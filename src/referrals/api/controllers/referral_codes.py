@@ -18,6 +18,7 @@ from referrals.api.schemas import (
     CreateCodeRequest,
     CreatedCodeResponse,
 )
+from referrals.api.timestamps import rfc3339
 from referrals.application.use_cases.create_referral_code import CreateReferralCode, NewCode
 from referrals.application.use_cases.delete_referral_code import DeleteReferralCode
 from referrals.application.use_cases.find_active_code import FindActiveCode
@@ -37,7 +38,8 @@ async def create_code(
 ) -> CreatedCodeResponse:
     """Create the caller's referral code. `expires_at` is required: strictly in the future, at most a year ahead
     (configurable). Only one code can be active at a time: delete the current one first."""
-    code = await create(NewCode(owner_id=caller_id(request), expires_at=data.expires_at))
+    expires_at = rfc3339(data.expires_at, "expires_at")
+    code = await create(NewCode(owner_id=caller_id(request), expires_at=expires_at))
     return CreatedCodeResponse(code=code.code, expires_at=code.expires_at, created_at=code.created_at)
 
 

@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 from referrals.application.policies import CodePolicy
 from referrals.application.ports import CacheMiss, Clock, CodeCache, LiveCode, LiveCodeQueries
-from referrals.domain.emails import canonical_email
+from referrals.domain.emails import DomainNames, email_to_find
 from referrals.domain.errors import InvalidEmail, NoActiveCode
 
 
@@ -17,10 +17,11 @@ class FindActiveCode:
     cache: CodeCache
     clock: Clock
     policy: CodePolicy
+    domain_names: DomainNames
 
     async def __call__(self, email: str) -> LiveCode:
         try:
-            email = canonical_email(email)
+            email = email_to_find(email, self.domain_names)
         except InvalidEmail:
             raise NoActiveCode from None
         now = self.clock.now()

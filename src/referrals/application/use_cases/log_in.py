@@ -4,9 +4,10 @@ from referrals.application.errors import InvalidCredentials
 from referrals.application.ports import Clock, PasswordHasher, TransactionManager, UserQueries, UserRepository
 from referrals.application.sessions import SessionTokens, TokenPair
 from referrals.application.throttling import LoginThrottle
-from referrals.domain.emails import canonical_email
+from referrals.domain.emails import DomainNames, email_to_find
 from referrals.domain.errors import InvalidEmail
 from referrals.domain.ids import new_id
+from referrals.domain.passwords import normalise_password
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,24 +29,30 @@ class LogIn:
     transaction: TransactionManager
     clock: Clock
     throttle: LoginThrottle
+    domain_names: DomainNames
 
     async def __call__(self, credentials: Credentials) -> TokenPair:
         try:
-            account = canonical_email(credentials.email)
+            account = email_to_find(credentials.email, self.domain_names)
         except InvalidEmail:
             account = None
         async with self.throttle.attempt(account or credentials.email, credentials.client):
             return await self._log_in(account, credentials.password)
 
-    async def _log_in(self, account: str | None, password: str) -> TokenPair:
+    async def _log_in(self, account: str | None, typed: str) -> TokenPair:
         # A committed read: nothing holds a database connection while the password is verified.
         user = None if account is None else await self.accounts.by_email(account)
+        stored_hash = None if user is None else user.password_hash
+        password = normalise_password(typed)
         # Verify even for an unknown email, so the response time does not tell which emails have accounts.
-        verified = await self.hasher.verify(None if user is None else user.password_hash, password)
-        if user is None or not verified:
+        verified = await self.hasher.verify(stored_hash, password)
+        # Hashes made before passwords were normalised are of the password as typed: it is tried too (for an
+        # unknown email as well, so that costs alike), and a match is rehashed in the normalised form below.
+        typed_hash_verified = not verified and typed != password and await self.hasher.verify(stored_hash, typed)
+        if user is None or not (verified or typed_hash_verified):
             raise InvalidCredentials
         new_hash = None
-        if self.hasher.needs_rehash(user.password_hash):
+        if typed_hash_verified or self.hasher.needs_rehash(user.password_hash):
             new_hash = await self.hasher.hash(password)
         async with self.transaction.write():
             if new_hash is not None:
