@@ -59,6 +59,7 @@ async def login(
     log_in: FromDishka[LogIn],
     refresh_session: FromDishka[RefreshSession],
     clients: FromDishka[ClientIdentity],
+    budgets: FromDishka[ClientBudgets],
 ) -> Response[TokenResponse]:
     """Password grant (`username` is the email) or refresh-token grant; `client_id`, `client_secret` and `scope`
     are accepted and ignored. Answers an access token and a refresh token that rotates on every use.
