@@ -28,6 +28,9 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.PostgresConnectionError,  # the connection is gone, or never was
     asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up, statement cancelled
     asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
+    # A pooled connection whose session the server ended while it sat idle: the protocol can find out only as
+    # "another operation is in progress". That connection is terminated; the next read opens a fresh one.
+    asyncpg.InternalClientError,
 )
 # Options of SQLAlchemy's asyncpg dialect that asyncpg's own connect does not take.
 _DIALECT_ONLY_OPTIONS = ("prepared_statement_name_func", "async_creator_fn")
@@ -134,6 +137,13 @@ class AsyncpgPoolReads(CommittedReads):
             await self._turns.acquire()
             try:
                 connection = await self._pool.acquire()
+            except asyncpg.PostgresError as error:
+                self._turns.release()
+                if isinstance(error, _UNAVAILABLE):
+                    raise
+                # The server refused the session for a reason of its own (not accepting connections, say). An
+                # error that names no statement is how SQLAlchemy, and so ``refusals``, tells it from a bad one.
+                raise DBAPIError(None, None, error, hide_parameters=True) from error
             except BaseException:
                 self._turns.release()
                 raise
