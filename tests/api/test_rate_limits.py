@@ -84,7 +84,7 @@ async def test_a_guesser_at_the_owners_address_locks_the_owner_out_too(api: Api)
     # The documented trade-off: one address is one client, so a right password does not pass a spent budget.
     await api.account("alice@example.com")
     for _ in range(3):
-        assert (await login(api.client, "alice@example.com", "wrong password", ALICE_ADDRESS)).status_code == 401
+        assert (await login(api.client, "alice@example.com", "wrong password", ALICE_ADDRESS)).status_code == 400
 
     owner = await login(api.client, "alice@example.com", PASSWORD, ALICE_ADDRESS)
 
@@ -131,7 +131,8 @@ async def test_both_refresh_routes_spend_one_budget_per_client(api: Api, clock: 
     owner = await refresh(account.refresh_token, ALICE_ADDRESS)
     unread = await api.client.post("/auth/refresh", content=b"{not json", headers=MALLORY_ADDRESS)
 
-    assert [guess.status_code for guess in guesses] == [401] * 4 + [429] * 2
+    # The token endpoint refuses a bad grant with 400 (RFC 6749 §5.2); POST /auth/refresh with 401.
+    assert [guess.status_code for guess in guesses] == [400, 401, 400, 401, 429, 429]
     assert_problem(guesses[-1], 429, "too-many-attempts")
     assert guesses[-1].headers["Retry-After"] == "15"  # 4 a minute: one back every 15 seconds
     assert_problem(unread, 429, "too-many-attempts")  # refused before the body is read
