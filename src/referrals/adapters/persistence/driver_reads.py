@@ -19,15 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from referrals.adapters.persistence.reads import CommittedReads, ReadPoolLimits
 
-# What a database that is down, restarting, overloaded or out of reach raises through asyncpg. They leave this
-# adapter as SQLAlchemy's OperationalError, so that the outage handling is the one the engine's errors get.
-_UNAVAILABLE: tuple[type[BaseException], ...] = (
+# A connection that is gone or cannot be trusted, whatever statement it was running: an outage, raised as
+# SQLAlchemy's invalidated OperationalError, as the engine's are. Whatever the server itself said (a SQLSTATE)
+# is left to the one classification every database error gets (``refusals``), so both paths answer alike.
+_CONNECTION_LOST: tuple[type[BaseException], ...] = (
     OSError,
     TimeoutError,
-    asyncpg.InterfaceError,  # among others: the pool is closing
-    asyncpg.exceptions.PostgresConnectionError,  # the connection is gone, or never was
-    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up, statement cancelled
-    asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
     # A pooled connection whose session the server ended while it sat idle: the protocol can find out only as
     # "another operation is in progress". That connection is terminated; the next read opens a fresh one.
     asyncpg.InternalClientError,
@@ -125,10 +122,15 @@ class AsyncpgPoolReads(CommittedReads):
         arguments = read.positional(parameters)
         try:
             record = await self._fetch_first(read.sql, arguments)
-        except _UNAVAILABLE as error:
+        except _CONNECTION_LOST as error:
             raise OperationalError(read.sql, None, error, hide_parameters=True, connection_invalidated=True) from error
         except asyncpg.PostgresError as error:
             raise DBAPIError(read.sql, None, error, hide_parameters=True) from error
+        except asyncpg.InterfaceError as error:
+            # A statement asyncpg would not send (an argument it cannot encode, say): a bug. Its message quotes the
+            # argument, which may be an email, so the error says only what kind it was.
+            refused = ValueError(f"asyncpg refused the statement ({type(error).__name__})")
+            raise DBAPIError(read.sql, None, refused, hide_parameters=True) from None
         return None if record is None else read.row(record)
 
     async def _fetch_first(self, sql: str, arguments: list[Any]) -> asyncpg.Record | None:
@@ -139,11 +141,13 @@ class AsyncpgPoolReads(CommittedReads):
                 connection = await self._pool.acquire()
             except asyncpg.PostgresError as error:
                 self._turns.release()
-                if isinstance(error, _UNAVAILABLE):
-                    raise
-                # The server refused the session for a reason of its own (not accepting connections, say). An
+                # The server refused the session (not accepting connections, too many clients, shutting down). An
                 # error that names no statement is how SQLAlchemy, and so ``refusals``, tells it from a bad one.
                 raise DBAPIError(None, None, error, hide_parameters=True) from error
+            except asyncpg.InterfaceError as error:
+                self._turns.release()
+                # The pool is closing: the process is stopping.
+                raise OperationalError(None, None, error, connection_invalidated=True) from error
             except BaseException:
                 self._turns.release()
                 raise
