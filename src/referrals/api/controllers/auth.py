@@ -29,7 +29,7 @@ from referrals.application.use_cases.register_user import RegisterUser, Registra
     operation_class=PublicOperation,
     status_code=HTTPStatus.CREATED,
     opt=route_policy(budget=Budget.REGISTRATIONS),
-    responses=problem_responses(400, 409, 413, 415, 422, 429, 503),
+    responses=problem_responses(400, 408, 409, 413, 415, 422, 429, 503),
 )
 @inject
 async def register(
@@ -47,7 +47,7 @@ async def register(
     operation_class=PublicOperation,
     status_code=HTTPStatus.OK,
     # A refused grant is a 400 (RFC 6749 §5.2); no client is authenticated, so there is no 401 (invalid_client).
-    responses=problem_responses(400, 413, 415, 429, 503, schema=TokenErrorProblem),
+    responses=problem_responses(400, 408, 413, 415, 429, 503, schema=TokenErrorProblem),
     summary="OAuth 2.0 token endpoint",
     opt={**route_policy(body=RequestEncodingType.URL_ENCODED.value), **problem_shape(as_token_error)},
     type_decoders=[(is_token_request, decode_token_request)],
@@ -85,7 +85,7 @@ async def login(
     operation_class=PublicOperation,
     status_code=HTTPStatus.OK,
     opt=route_policy(budget=Budget.REFRESHES),
-    responses=problem_responses(400, 401, 413, 415, 429, 503),
+    responses=problem_responses(400, 401, 408, 413, 415, 429, 503),
 )
 @inject
 async def refresh(
@@ -102,7 +102,7 @@ async def refresh(
     status_code=HTTPStatus.NO_CONTENT,
     opt=route_policy(token=True),
     security=BEARER_SECURITY,
-    responses=problem_responses(400, 401, 413, 415, 503),
+    responses=problem_responses(400, 401, 408, 413, 415, 503),
 )
 @inject
 async def logout(request: Request[Any, Any, Any], data: JSONBody[RefreshRequest], log_out: FromDishka[LogOut]) -> None:

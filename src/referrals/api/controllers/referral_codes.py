@@ -30,7 +30,7 @@ from referrals.application.use_cases.find_active_code import FindActiveCode
     status_code=HTTPStatus.CREATED,
     opt=route_policy(token=True),
     security=BEARER_SECURITY,
-    responses=problem_responses(400, 401, 409, 413, 415, 422, 503),
+    responses=problem_responses(400, 401, 408, 409, 413, 415, 422, 503),
 )
 @inject
 async def create_code(

@@ -24,7 +24,7 @@ from referrals.application.use_cases.register_user import RegisterUser, Registra
     operation_class=PublicOperation,
     status_code=HTTPStatus.CREATED,
     opt=route_policy(budget=Budget.REGISTRATIONS),
-    responses=problem_responses(400, 409, 413, 415, 422, 429, 503),
+    responses=problem_responses(400, 408, 409, 413, 415, 422, 429, 503),
 )
 @inject
 async def register_with_referral(
