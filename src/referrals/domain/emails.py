@@ -73,7 +73,12 @@ def email_to_find(raw: str, domain_names: DomainNames) -> str:
         email = unicodedata.normalize("NFKC", raw.strip()).lower()
         if not is_plausible_email(email):
             raise
-        return email
+        # Stored domains took their one spelling whatever the local part (migration 0003): so does the look-up.
+        local, domain = email.split("@")
+        try:
+            return f"{local}@{domain_names.canonical(domain)}"
+        except InvalidEmail:
+            return email
 
 
 def _reads_unambiguously(part: str) -> bool:
