@@ -87,6 +87,7 @@ class AsyncpgPoolReads(CommittedReads):
         self._pool = pool
         self._dialect = dialect
         self._acquire_timeout = limits.acquire_timeout
+        self._statement_timeout = limits.statement_timeout
         # Readers take turns here, first come first served, so the pool never has a queue of its own: in its
         # queue a waiter woken for a released connection loses it to any reader arriving meanwhile and goes back
         # to the end of the line, and under load those few waited many times the median.
@@ -112,8 +113,18 @@ class AsyncpgPoolReads(CommittedReads):
         await pool
         return cls(pool, engine.dialect, limits)
 
+    def sizes(self) -> tuple[int, int]:
+        """Connections checked out, and connections open and idle."""
+        idle = self._pool.get_idle_size()
+        return self._pool.get_size() - idle, idle
+
     async def close(self) -> None:
-        await self._pool.close()
+        # A graceful close waits for every connection to be released; a stuck one must not hold up shutdown.
+        try:
+            async with asyncio.timeout(self._acquire_timeout + self._statement_timeout):
+                await self._pool.close()
+        except TimeoutError:
+            self._pool.terminate()
 
     async def first(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Mapping[str, Any] | None:
         read = self._compiled.get(statement)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from referrals.adapters.persistence.engine import autocommit_reads, create_sqlite_reader
+from referrals.adapters.persistence.pool_metrics import pool_collector
 
 
 class CommittedReads(Protocol):
@@ -48,9 +49,11 @@ async def committed_reads(engine: AsyncEngine, limits: ReadPoolLimits) -> AsyncI
         from referrals.adapters.persistence.driver_reads import AsyncpgPoolReads  # noqa: PLC0415 - PostgreSQL only
 
         pool = await AsyncpgPoolReads.open(engine, limits)
+        pool_collector.track_driver_pool(pool)
         try:
             yield pool
         finally:
+            pool_collector.forget_driver_pool(pool)
             await pool.close()
     else:
         yield AsyncEngineReads(engine)
