@@ -73,6 +73,21 @@ class RunningServer:
         return exit_code, log
 
 
+def start_logged_server(environment: Mapping[str, str], cwd: Path, log: Path) -> RunningServer:
+    """The server exactly as ``environment`` configures it (HOST and PORT included), its output in ``log``. The
+    caller waits for it to answer, and stops it: ``stop`` for its exit code, then ``stop_process_group``."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "referrals"],
+            cwd=cwd,
+            env=dict(environment),
+            stdout=output,
+            stderr=output,
+            start_new_session=True,
+        )
+    return RunningServer(process, f"http://{environment['HOST']}:{environment['PORT']}")
+
+
 @contextmanager
 def running_server(environment: Mapping[str, str], cwd: Path, log: Path | None = None) -> Iterator[RunningServer]:
     """The server on a free port; its log goes to ``log`` when given (a pipe nobody reads fills up and stalls it)."""

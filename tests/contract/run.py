@@ -22,7 +22,14 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import PROJECT_ROOT
-from tests.processes import BIN, RunningServer, free_port, migrate_with_cli, stop_process_group, wait_until_healthy
+from tests.processes import (
+    BIN,
+    free_port,
+    migrate_with_cli,
+    start_logged_server,
+    stop_process_group,
+    wait_until_healthy,
+)
 
 TOOLS = PROJECT_ROOT / "tools" / "contract"
 BUILD = TOOLS / "build"
@@ -104,23 +111,14 @@ def main() -> int:
         environment = server_environment(Path(scratch))
         migrate_with_cli(environment)
         log_path = Path(scratch) / "server.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "referrals"],
-                cwd=PROJECT_ROOT,
-                env=environment,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-            )
-        server = RunningServer(process, f"http://{environment['HOST']}:{environment['PORT']}")
+        server = start_logged_server(environment, PROJECT_ROOT, log_path)
         try:
             wait_until_healthy(server)
             DOCUMENT.write_bytes(httpx.get(f"{server.url}/docs/openapi.json", timeout=10).raise_for_status().content)
             failed = [step.name for step in STEPS if not run_step(step, server.url)]
         finally:
             exit_code, _ = server.stop()
-            stop_process_group(process)
+            stop_process_group(server.process)
         unhandled = [line for line in log_path.read_text().splitlines() if "unhandled error" in line]
     for line in unhandled:
         print(f"server: {line}", file=sys.stderr)

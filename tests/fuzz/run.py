@@ -23,7 +23,14 @@ import httpx
 
 from tests.conftest import PROJECT_ROOT
 from tests.fuzz.framing import send_hostile_framing
-from tests.processes import BIN, RunningServer, free_port, migrate_with_cli, stop_process_group, wait_until_healthy
+from tests.processes import (
+    BIN,
+    free_port,
+    migrate_with_cli,
+    start_logged_server,
+    stop_process_group,
+    wait_until_healthy,
+)
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 EMAIL = "fuzz@example.com"
@@ -74,16 +81,7 @@ def main() -> int:
         }
         migrate_with_cli(environment)
         log_path = Path(scratch) / "server.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "referrals"],
-                cwd=PROJECT_ROOT,
-                env=environment,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-            )
-        server = RunningServer(process, f"http://{environment['HOST']}:{environment['PORT']}")
+        server = start_logged_server(environment, PROJECT_ROOT, log_path)
         try:
             wait_until_healthy(server)
             seeds = seed_accounts(server.url)
@@ -110,7 +108,7 @@ def main() -> int:
             framing = send_hostile_framing(server.url, int(environment["PORT"]), seeds.access_token, options.seed)
         finally:
             exit_code, _ = server.stop()
-            stop_process_group(process)
+            stop_process_group(server.process)
         server_log = log_path.read_text()
     unhandled = [line for line in server_log.splitlines() if "unhandled error" in line]
     for line in unhandled:
