@@ -8,9 +8,7 @@ is ignored) are published but never sent.
 
 import re
 from http import HTTPStatus
-from typing import Any, Literal
-
-import msgspec
+from typing import Literal
 
 from referrals.api.schemas import FieldError, Problem
 
@@ -45,21 +43,11 @@ class TokenRequestRefused(Exception):
         return self.error.replace("_", "-")
 
 
-class TokenErrorProblem(msgspec.Struct, frozen=True, omit_defaults=True):
+class TokenErrorProblem(Problem, frozen=True, kw_only=True):
     """An error of the OAuth 2.0 token endpoint (RFC 6749 §5.2) that is also an RFC 9457 problem document."""
 
     error: TokenError
-    type: str
-    title: str
-    status: int
     error_description: str | None = None
-    detail: str | None = None
-    instance: str | None = None
-    code: str | None = None
-    errors: list[FieldError] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return msgspec.to_builtins(self)  # type: ignore[no-any-return]
 
 
 def token_error_of(problem: Problem) -> TokenError:
