@@ -38,10 +38,10 @@ from referrals.bootstrap.config import Settings
 
 DEFAULTS = Settings()
 LIMITS = ReadPoolLimits(
-    size=DEFAULTS.db_pool_size,
-    acquire_timeout=DEFAULTS.db_pool_timeout,
-    connect_timeout=DEFAULTS.db_connect_timeout,
-    statement_timeout=DEFAULTS.db_statement_timeout,
+    size=DEFAULTS.database.pool_size,
+    acquire_timeout=DEFAULTS.database.pool_timeout,
+    connect_timeout=DEFAULTS.database.connect_timeout,
+    statement_timeout=DEFAULTS.database.statement_timeout,
 )
 
 

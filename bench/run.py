@@ -176,9 +176,9 @@ def argon2_rate(seconds: float) -> float:
     """Hashes per second with the service's parameters, on as many threads as the service uses."""
     defaults = Settings()
     hasher = PasswordHasher(
-        time_cost=defaults.argon2_time_cost,
-        memory_cost=defaults.argon2_memory_kib,
-        parallelism=defaults.argon2_parallelism,
+        time_cost=defaults.security.argon2_time_cost,
+        memory_cost=defaults.security.argon2_memory_kib,
+        parallelism=defaults.security.argon2_parallelism,
     )
     threads = os.cpu_count() or 1
     deadline = time.monotonic() + seconds
@@ -319,9 +319,9 @@ async def seed(database_url: str, count: int, work: Path) -> dict[str, str]:
     """Referrers with live codes, a tenth of them with 1-20 referrals, all sharing one real argon2 hash."""
     defaults = Settings()
     password_hash = PasswordHasher(
-        time_cost=defaults.argon2_time_cost,
-        memory_cost=defaults.argon2_memory_kib,
-        parallelism=defaults.argon2_parallelism,
+        time_cost=defaults.security.argon2_time_cost,
+        memory_cost=defaults.security.argon2_memory_kib,
+        parallelism=defaults.security.argon2_parallelism,
     ).hash(PASSWORD)
     now = datetime.now(UTC)
     referrers = [

@@ -18,7 +18,7 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 
 
 def database_url() -> str:
-    return config.attributes.get("database_url") or load_settings().database_url
+    return config.attributes.get("database_url") or load_settings().database.url
 
 
 def configure(

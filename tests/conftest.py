@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from valkey.asyncio import Valkey
 from valkey.exceptions import ValkeyError
 
-from referrals.bootstrap.config import Settings
+from referrals.bootstrap.config import Settings, settings_from
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
@@ -184,7 +184,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         **NO_RATE_LIMITS,
     }
     values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]  # overrides are any setting
+    return settings_from(values)
 
 
 @pytest.fixture(params=["memory", "valkey"])

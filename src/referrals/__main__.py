@@ -25,7 +25,7 @@ def main() -> int:
         os.environ["MALLOC_ARENA_MAX"] = MALLOC_ARENAS
         os.execv(sys.executable, sys.orig_argv)  # noqa: S606 - the same command line, in a fresh process
     try:
-        settings = load_settings()
+        server = load_settings().server
     except SettingsError as error:
         print(f"referrals: invalid configuration: {error}", file=sys.stderr)  # noqa: T201
         return 2
@@ -37,17 +37,17 @@ def main() -> int:
         "referrals.bootstrap.app:create_app_from_environment",
         factory=True,
         interface=Interfaces.ASGI,
-        address=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        workers_kill_timeout=settings.shutdown_timeout,
+        address=server.host,
+        port=server.port,
+        workers=server.workers,
+        workers_kill_timeout=server.shutdown_timeout,
         # Counted on a kept-alive connection from the end of its previous answer, so this also closes idle
         # connections; a new connection's clock starts at its first byte. Bodies are bounded by the app.
-        http1_settings=HTTP1Settings(header_read_timeout=round(settings.request_headers_timeout * 1000)),
-        log_level=LogLevels(settings.log_level.lower()),
+        http1_settings=HTTP1Settings(header_read_timeout=round(server.request_headers_timeout * 1000)),
+        log_level=LogLevels(server.log_level.lower()),
         # Applied in the main process and again in every worker; requests are logged by the app itself,
         # with their request ids, so Granian's own access log stays off.
-        log_dictconfig=logging_config(settings.log_level, settings.effective_log_format, settings.access_log),
+        log_dictconfig=logging_config(server.log_level, server.effective_log_format, server.access_log),
         log_access=False,
     ).serve()
     return 0

@@ -10,7 +10,7 @@ from dishka import Provider, Scope
 from httpx import ASGITransport, AsyncClient, Response
 from litestar import Litestar
 
-from referrals.application.ports import Clock
+from referrals.application.ports.common import Clock
 from referrals.bootstrap.app import create_app
 from referrals.bootstrap.config import Settings
 from tests.conftest import MutableClock

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from dishka import Provider, Scope, provide
 
-from referrals.application.ports import UserRepository
+from referrals.application.ports.accounts import UserRepository
 from referrals.bootstrap.app import create_app
 from referrals.bootstrap.config import Settings
 from tests.api.conftest import Api, assert_problem, serving

@@ -20,7 +20,7 @@ FAIL_BEYOND = 0.25
 
 @pytest.fixture
 async def client(sqlite_url: str) -> AsyncIterator[AsyncClient]:
-    defaults = Settings()
+    defaults = Settings().security
     settings = make_settings(
         sqlite_url,
         argon2_time_cost=defaults.argon2_time_cost,

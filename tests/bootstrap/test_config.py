@@ -11,24 +11,24 @@ def test_defaults_need_no_configuration() -> None:
     settings = load_settings({}, env_file=None)
 
     assert settings == Settings()
-    assert settings.database_url == DEFAULT_DATABASE_URL
-    assert (settings.host, settings.port, settings.access_token_ttl) == ("127.0.0.1", 8000, 900)
+    assert settings.database.url == DEFAULT_DATABASE_URL
+    assert (settings.server.host, settings.server.port, settings.security.access_token_ttl) == ("127.0.0.1", 8000, 900)
 
 
 def test_rate_limits_default_to_the_documented_budgets_and_trust_no_proxy() -> None:
     settings = Settings()
 
-    assert (settings.rate_limit_login_failures_per_account, settings.rate_limit_login_account_window) == (10, 300)
-    assert settings.rate_limit_login_failures_per_client == 30
-    assert settings.rate_limit_lookups_per_client == 120
-    assert settings.rate_limit_registrations_per_client == 30
-    assert settings.trusted_proxy_networks == ()
+    assert (settings.rate_limits.login_failures_per_account, settings.rate_limits.login_account_window) == (10, 300)
+    assert settings.rate_limits.login_failures_per_client == 30
+    assert settings.rate_limits.lookups_per_client == 120
+    assert settings.rate_limits.registrations_per_client == 30
+    assert settings.server.trusted_proxy_networks == ()
 
 
 def test_trusted_proxies_read_addresses_and_networks() -> None:
     settings = load_settings({"TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1 ,2001:db8::/32"}, env_file=None)
 
-    assert [str(network) for network in settings.trusted_proxy_networks] == [
+    assert [str(network) for network in settings.server.trusted_proxy_networks] == [
         "10.0.0.0/8",
         "192.0.2.1/32",
         "2001:db8::/32",
@@ -38,14 +38,14 @@ def test_trusted_proxies_read_addresses_and_networks() -> None:
 def test_values_are_converted_from_their_text() -> None:
     settings = load_settings({"PORT": "9000", "ACCESS_TOKEN_TTL": "60", "DB_POOL_TIMEOUT": "1.5"}, env_file=None)
 
-    assert (settings.port, settings.access_token_ttl, settings.db_pool_timeout) == (9000, 60, 1.5)
+    assert (settings.server.port, settings.security.access_token_ttl, settings.database.pool_timeout) == (9000, 60, 1.5)
 
 
 def test_unrelated_and_empty_variables_are_ignored() -> None:
     settings = load_settings({"PATH": "/bin", "JWT_SECRET": "", "port": "1"}, env_file=None)
 
-    assert settings.jwt_secret is None
-    assert settings.port == 8000
+    assert settings.security.jwt_secret is None
+    assert settings.server.port == 8000
 
 
 @pytest.mark.parametrize(
@@ -78,13 +78,13 @@ def test_a_bad_setting_is_one_line_naming_the_variable(environ: dict[str, str], 
 
 
 def test_production_starts_with_a_secret() -> None:
-    assert load_settings({"APP_ENV": "production", "JWT_SECRET": SECRET}, env_file=None).jwt_secret == SECRET
+    assert load_settings({"APP_ENV": "production", "JWT_SECRET": SECRET}, env_file=None).security.jwt_secret == SECRET
 
 
 def test_several_workers_start_with_a_shared_secret() -> None:
     settings = load_settings({"WORKERS": "4", "JWT_SECRET": SECRET}, env_file=None)
 
-    assert (settings.workers, settings.jwt_secret) == (4, SECRET)
+    assert (settings.server.workers, settings.security.jwt_secret) == (4, SECRET)
 
 
 def test_the_environment_wins_over_the_env_file(tmp_path: Path) -> None:
@@ -93,4 +93,4 @@ def test_the_environment_wins_over_the_env_file(tmp_path: Path) -> None:
 
     settings = load_settings({"PORT": "9002"}, env_file=env_file)
 
-    assert (settings.port, settings.log_level, settings.host) == (9002, "DEBUG", "0.0.0.0")  # noqa: S104
+    assert (settings.server.port, settings.server.log_level, settings.server.host) == (9002, "DEBUG", "0.0.0.0")  # noqa: S104

@@ -116,7 +116,7 @@ def test_the_app_gets_time_to_finish_in_flight_requests(services: dict[str, Any]
     grace = re.fullmatch(r"(\d+)s", app["stop_grace_period"])
     assert grace
     # The server kills its own stuck workers first, so the engine's SIGKILL never cuts a shutdown short.
-    assert int(grace[1]) > Settings().shutdown_timeout
+    assert int(grace[1]) > Settings().server.shutdown_timeout
 
 
 def test_postgres_keeps_its_data_in_a_named_volume(compose: dict[str, Any], services: dict[str, Any]) -> None:
@@ -172,9 +172,9 @@ def test_the_env_file_make_up_writes_starts_the_service_in_production(services: 
 
     settings = load_settings(environment, env_file=tmp_path / ".env")
 
-    assert settings.app_env == "production"
-    assert settings.jwt_secret is not None
-    assert make_url(settings.database_url).host == "postgres"
+    assert settings.server.app_env == "production"
+    assert settings.security.jwt_secret is not None
+    assert make_url(settings.database.url).host == "postgres"
     # A second `make up` leaves an existing .env alone.
     before = (tmp_path / ".env").read_text()
     make_env_file(tmp_path)

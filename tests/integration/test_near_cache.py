@@ -15,7 +15,7 @@ from valkey.asyncio import Valkey
 from referrals.adapters.cache.near import LIVENESS_TIMEOUT, NearCodeCache
 from referrals.adapters.cache.valkey import ValkeyCodeCache
 from referrals.adapters.outage import OutageGate
-from referrals.application.ports import CacheMiss, LiveCode
+from referrals.application.ports.codes import CacheMiss, LiveCode
 from tests.conditions import eventually
 from tests.faults import BlackholeProxy
 

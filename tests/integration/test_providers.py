@@ -11,7 +11,7 @@ import pytest
 from referrals.adapters.integrations.clearbit import ClearbitProfileEnricher
 from referrals.adapters.integrations.hunter import HunterEmailVerifier
 from referrals.application.errors import ProviderUnavailable
-from referrals.application.ports import EmailVerdict
+from referrals.application.ports.accounts import EmailVerdict
 from referrals.domain.user import Profile
 from tests.fakes.providers import FakeProviders, fake_providers
 

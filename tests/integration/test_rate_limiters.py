@@ -12,7 +12,7 @@ from valkey.asyncio import Valkey
 from referrals.adapters.outage import OutageGate
 from referrals.adapters.rate_limits.in_memory import InMemoryRateLimiter
 from referrals.adapters.rate_limits.valkey import ValkeyRateLimiter
-from referrals.application.ports import Rate, RateLimiter
+from referrals.application.ports.throttling import Rate, RateLimiter
 from tests.conftest import MutableClock
 from tests.processes import free_port
 

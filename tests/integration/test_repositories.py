@@ -18,7 +18,7 @@ from referrals.adapters.persistence.refresh_tokens import SqlaRefreshTokenReposi
 from referrals.adapters.persistence.transaction import SqlaTransactionManager
 from referrals.adapters.persistence.users import SqlaReferralQueries, SqlaUserQueries, SqlaUserRepository
 from referrals.application.errors import CodeCollision
-from referrals.application.ports import LiveCode, LiveCodeQueries
+from referrals.application.ports.codes import LiveCode, LiveCodeQueries
 from referrals.domain.codes import generate_code
 from referrals.domain.errors import ActiveCodeExists, EmailTaken, SelfReferral
 from referrals.domain.ids import new_id

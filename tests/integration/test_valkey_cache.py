@@ -16,7 +16,7 @@ from valkey.asyncio import BlockingConnectionPool, Valkey
 
 from referrals.adapters.cache.valkey import FORMAT_VERSION, UNFILLABLE, ValkeyCodeCache
 from referrals.adapters.outage import OutageGate
-from referrals.application.ports import CacheMiss, LiveCode
+from referrals.application.ports.codes import CacheMiss, LiveCode
 from referrals.bootstrap.app import create_app
 from tests.api.conftest import Api, clock_provider, serving
 from tests.conftest import MutableClock, make_settings, unavailable

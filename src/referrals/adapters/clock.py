@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from referrals.application.ports import Clock
+from referrals.application.ports.common import Clock
 
 
 class SystemClock(Clock):

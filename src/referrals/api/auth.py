@@ -7,7 +7,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 
 from referrals.application.errors import InvalidAccessToken
-from referrals.application.ports import AccessTokens
+from referrals.application.ports.accounts import AccessTokens
 
 CALLER_KEY = "referrals.caller_id"
 # Both schemes are published: Swagger UI's Authorize uses the OAuth2 one, generic clients the plain bearer one.

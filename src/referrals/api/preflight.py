@@ -13,7 +13,7 @@ from referrals.api.auth import authenticate
 from referrals.api.injection import app_container
 from referrals.api.media_types import JSON, refuse_unsupported_media_type
 from referrals.api.rate_limits import Budget, ClientBudgets, spend
-from referrals.application.ports import AccessTokens
+from referrals.application.ports.accounts import AccessTokens
 
 _AUTHENTICATED = "referrals.authenticated"
 _BUDGET = "referrals.budget"

@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Request
 
 from referrals.api.clients import ClientIdentity
-from referrals.application.ports import Rate
+from referrals.application.ports.throttling import Rate
 from referrals.application.throttling import Throttle
 
 

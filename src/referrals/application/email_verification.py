@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from referrals.application.errors import EmailVerificationUnavailable, ProviderUnavailable
 from referrals.application.policies import EmailPolicy
-from referrals.application.ports import EmailVerdict, EmailVerifier
+from referrals.application.ports.accounts import EmailVerdict, EmailVerifier
 from referrals.domain.errors import UndeliverableEmail
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from referrals.application.ports import EmailVerdict, Rate
+from referrals.application.ports.accounts import EmailVerdict
+from referrals.application.ports.throttling import Rate
 from referrals.domain.referral_code import DEFAULT_MAX_CODE_LIFETIME
 
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from uuid import UUID
 
 from referrals.application.policies import SessionPolicy
-from referrals.application.ports import AccessTokens, RefreshTokenRepository
+from referrals.application.ports.accounts import AccessTokens, RefreshTokenRepository
 from referrals.domain.ids import new_id
 from referrals.domain.refresh_token import RefreshToken, new_refresh_secret, refresh_digest
 

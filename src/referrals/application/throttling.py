@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from referrals.application.errors import InvalidCredentials, TooManyAttempts
 from referrals.application.policies import LoginThrottlePolicy
-from referrals.application.ports import Rate, RateLimiter
+from referrals.application.ports.throttling import Rate, RateLimiter
 
 
 @dataclass(frozen=True, slots=True)

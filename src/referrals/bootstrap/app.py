@@ -4,7 +4,7 @@ import logging
 from typing import Any
 
 import sqlalchemy.exc
-from dishka import Provider, make_async_container
+from dishka import Provider
 from litestar import Litestar, Request, Response, Router
 
 from referrals.adapters.persistence.refusals import is_refusal
@@ -17,8 +17,9 @@ from referrals.api.request_body import RequestBodyGuard
 from referrals.api.request_context import RequestContext
 from referrals.api.token_form import TokenRequestSchemaPlugin
 from referrals.bootstrap.config import Settings, load_settings
-from referrals.bootstrap.ioc import default_providers
+from referrals.bootstrap.container import make_container
 from referrals.bootstrap.metrics import PoolGaugePublisher, metrics_route, multiprocess_directory, scrape_registry
+from referrals.bootstrap.providers.http_edge import HttpEdgeProvider
 from referrals.bootstrap.runtime import tune_garbage_collection
 
 API_VERSION = "1.0.0"
@@ -45,7 +46,7 @@ def on_database_error(request: Request[Any, Any, Any], error: sqlalchemy.exc.DBA
 
 def create_app(settings: Settings, *overrides: Provider) -> Litestar:
     """Build the app; providers in ``overrides`` replace the defaults that provide the same types."""
-    container = make_async_container(*default_providers(settings), *overrides, context={Settings: settings})
+    container = make_container(settings, HttpEdgeProvider(), *overrides)
 
     async def close_container() -> None:
         await container.close()
@@ -72,7 +73,7 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
         },
         openapi_config=openapi_config(title="Referral service", version=API_VERSION),
         plugins=[TokenRequestSchemaPlugin()],
-        request_max_body_size=settings.max_request_body_bytes,
+        request_max_body_size=settings.server.max_request_body_bytes,
         on_shutdown=[close_container],
         # The entry point configures logging for the process; the app must not reconfigure the root logger.
         logging_config=None,
@@ -83,7 +84,7 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
         app.on_shutdown.insert(0, pools.stop)
     attach_container(app, container)
     # Inside the request context, so that a 400 or 408 for a body is stamped, counted and logged like any answer.
-    app.asgi_handler = RequestContext(RequestBodyGuard(app.asgi_handler, settings.request_body_timeout))
+    app.asgi_handler = RequestContext(RequestBodyGuard(app.asgi_handler, settings.server.request_body_timeout))
     return app
 
 

@@ -24,27 +24,20 @@ from referrals.adapters.rate_limits.in_memory import InMemoryRateLimiter
 from referrals.application.email_verification import EmailGate
 from referrals.application.errors import CodeCollision, InvalidAccessToken
 from referrals.application.policies import CodePolicy, EmailPolicy, LoginThrottlePolicy, SessionPolicy
-from referrals.application.ports import (
+from referrals.application.ports.accounts import (
     AccessTokens,
-    CacheMiss,
-    Clock,
-    CodeCache,
-    DatabaseProbe,
     EmailVerdict,
     EmailVerifier,
     IssuedAccessToken,
-    LiveCode,
-    LiveCodeQueries,
     PasswordHasher,
     ProfileEnricher,
-    Referral,
-    ReferralCodeRepository,
-    ReferralQueries,
     RefreshTokenRepository,
-    TransactionManager,
     UserQueries,
     UserRepository,
 )
+from referrals.application.ports.codes import CacheMiss, CodeCache, LiveCode, LiveCodeQueries, ReferralCodeRepository
+from referrals.application.ports.common import Clock, DatabaseProbe, TransactionManager
+from referrals.application.ports.referrals import Referral, ReferralQueries
 from referrals.application.sessions import SessionTokens
 from referrals.application.throttling import LoginThrottle, Throttle
 from referrals.domain.emails import DomainNames

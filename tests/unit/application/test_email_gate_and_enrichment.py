@@ -11,7 +11,7 @@ import pytest
 from referrals.application.email_verification import EmailGate
 from referrals.application.errors import EmailVerificationUnavailable, ProviderUnavailable
 from referrals.application.policies import EmailPolicy
-from referrals.application.ports import EmailVerdict
+from referrals.application.ports.accounts import EmailVerdict
 from referrals.application.use_cases.enrich_profile import EnrichProfile
 from referrals.domain.errors import UndeliverableEmail
 from referrals.domain.user import EnrichedProfile, Profile

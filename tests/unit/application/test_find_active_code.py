@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from referrals.application.policies import CodePolicy
-from referrals.application.ports import CacheMiss, LiveCode
+from referrals.application.ports.codes import CacheMiss, LiveCode
 from referrals.domain.errors import NoActiveCode
 from tests.unit.application.fakes import World, make_world
 from tests.unit.application.steps import delete_referral_code, find_active_code, registered, with_code

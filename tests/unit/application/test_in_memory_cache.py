@@ -8,7 +8,7 @@ from prometheus_client import REGISTRY
 
 from referrals.adapters.cache import in_memory
 from referrals.adapters.cache.in_memory import InMemoryCodeCache
-from referrals.application.ports import CacheMiss, LiveCode
+from referrals.application.ports.codes import CacheMiss, LiveCode
 
 ADA = LiveCode("ADA0000000000", datetime(2030, 1, 1, tzinfo=UTC))
 BOB = LiveCode("B0B0000000000", datetime(2030, 1, 1, tzinfo=UTC))

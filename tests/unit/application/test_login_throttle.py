@@ -7,7 +7,7 @@ import pytest
 
 from referrals.application.errors import InvalidCredentials, TooManyAttempts
 from referrals.application.policies import LoginThrottlePolicy
-from referrals.application.ports import Rate
+from referrals.application.ports.throttling import Rate
 from referrals.application.use_cases.log_in import Credentials
 from tests.unit.application.fakes import World, make_world
 from tests.unit.application.steps import PASSWORD, log_in, registered

@@ -5,7 +5,7 @@ import pytest
 
 from referrals.application.errors import EmailVerificationUnavailable, ProviderUnavailable
 from referrals.application.policies import EmailPolicy
-from referrals.application.ports import EmailVerdict
+from referrals.application.ports.accounts import EmailVerdict
 from referrals.application.use_cases.register_user import Registration
 from referrals.domain.errors import EmailTaken, InvalidEmail, InvalidReferralCode, UndeliverableEmail, WeakPassword
 from referrals.domain.ids import new_id

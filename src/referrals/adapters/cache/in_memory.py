@@ -4,7 +4,7 @@ import time
 from collections import OrderedDict
 
 from referrals.adapters.cache import metrics
-from referrals.application.ports import CacheMiss, CodeCache, LiveCode
+from referrals.application.ports.codes import CacheMiss, CodeCache, LiveCode
 
 
 class InMemoryCodeCache(CodeCache):

@@ -16,7 +16,7 @@ from valkey.exceptions import ValkeyError
 from referrals.adapters.cache.in_memory import InMemoryCodeCache
 from referrals.adapters.cache.valkey import FORMAT_VERSION, ValkeyCodeCache
 from referrals.adapters.outage import OutageGate
-from referrals.application.ports import CacheMiss, CodeCache, LiveCode
+from referrals.application.ports.codes import CacheMiss, CodeCache, LiveCode
 
 logger = logging.getLogger(__name__)
 _FAILURES = (ValkeyError, OSError, asyncio.TimeoutError)

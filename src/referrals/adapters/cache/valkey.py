@@ -10,7 +10,7 @@ from valkey.exceptions import ValkeyError
 
 from referrals.adapters.cache import metrics
 from referrals.adapters.outage import OutageGate
-from referrals.application.ports import CacheMiss, CodeCache, LiveCode
+from referrals.application.ports.codes import CacheMiss, CodeCache, LiveCode
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ import msgspec
 
 from referrals.adapters.integrations.metrics import calls
 from referrals.application.errors import ProviderUnavailable
-from referrals.application.ports import ProfileEnricher
+from referrals.application.ports.accounts import ProfileEnricher
 from referrals.domain.user import Profile
 
 MAX_FIELD_LENGTH = 255

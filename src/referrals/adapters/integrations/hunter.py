@@ -7,7 +7,7 @@ import msgspec
 
 from referrals.adapters.integrations.metrics import calls
 from referrals.application.errors import ProviderUnavailable
-from referrals.application.ports import EmailVerdict, EmailVerifier
+from referrals.application.ports.accounts import EmailVerdict, EmailVerifier
 
 # Hunter answers 202 while it is still verifying; asking again shortly usually gets the verdict.
 STILL_VERIFYING_RETRY_DELAY = 0.25

@@ -1,6 +1,6 @@
 """What stands in for the providers when no key is configured: no call, no delay, no opinion."""
 
-from referrals.application.ports import EmailVerdict, EmailVerifier, ProfileEnricher
+from referrals.application.ports.accounts import EmailVerdict, EmailVerifier, ProfileEnricher
 from referrals.domain.user import Profile
 
 

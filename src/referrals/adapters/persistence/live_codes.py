@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, literal, select
 
 from referrals.adapters.persistence.reads import CommittedReads
 from referrals.adapters.persistence.tables import referral_codes, users
-from referrals.application.ports import LiveCode, LiveCodeQueries
+from referrals.application.ports.codes import LiveCode, LiveCodeQueries
 from referrals.domain.referral_code import CodeState
 
 # Built once: constructing a statement costs more than running a cached one. At most one row: emails are

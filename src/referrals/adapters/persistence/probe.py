@@ -4,7 +4,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from referrals.application.ports import DatabaseProbe
+from referrals.application.ports.common import DatabaseProbe
 
 
 class SqlaDatabaseProbe(DatabaseProbe):

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from referrals.adapters.persistence.constraints import reraise_as_domain_error
 from referrals.adapters.persistence.tables import referral_codes
 from referrals.application.errors import CodeCollision
-from referrals.application.ports import ReferralCodeRepository
+from referrals.application.ports.codes import ReferralCodeRepository
 from referrals.domain.errors import ActiveCodeExists
 from referrals.domain.referral_code import CodeState, ReferralCode
 

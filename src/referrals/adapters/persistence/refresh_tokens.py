@@ -5,7 +5,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from referrals.adapters.persistence.tables import refresh_tokens
-from referrals.application.ports import RefreshTokenRepository
+from referrals.application.ports.accounts import RefreshTokenRepository
 from referrals.domain.refresh_token import RefreshToken
 
 

@@ -4,7 +4,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from referrals.adapters.persistence.engine import SQLITE_WRITE_TRANSACTION
-from referrals.application.ports import TransactionManager
+from referrals.application.ports.common import TransactionManager
 
 
 class SqlaTransactionManager(TransactionManager):

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from referrals.adapters.persistence.constraints import reraise_as_domain_error
 from referrals.adapters.persistence.reads import CommittedReads
 from referrals.adapters.persistence.tables import users
-from referrals.application.ports import Referral, ReferralQueries, UserQueries, UserRepository
+from referrals.application.ports.accounts import UserQueries, UserRepository
+from referrals.application.ports.referrals import Referral, ReferralQueries
 from referrals.domain.errors import EmailTaken, SelfReferral
 from referrals.domain.user import EnrichedProfile, Profile, User
 

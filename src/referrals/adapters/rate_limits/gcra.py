@@ -1,6 +1,6 @@
 """The generic cell rate algorithm: one number per key, the instant its budget is next fully refilled."""
 
-from referrals.application.ports import Rate
+from referrals.application.ports.throttling import Rate
 
 
 def interval(rate: Rate) -> float:

@@ -3,7 +3,8 @@
 from typing import Final
 
 from referrals.adapters.rate_limits.gcra import admit, interval
-from referrals.application.ports import Clock, Rate, RateLimiter
+from referrals.application.ports.common import Clock
+from referrals.application.ports.throttling import Rate, RateLimiter
 
 DEFAULT_MAX_KEYS: Final = 100_000
 

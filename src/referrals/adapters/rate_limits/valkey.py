@@ -8,7 +8,8 @@ from valkey.asyncio import Valkey
 from valkey.exceptions import ValkeyError
 
 from referrals.adapters.outage import OutageGate
-from referrals.application.ports import Clock, Rate, RateLimiter
+from referrals.application.ports.common import Clock
+from referrals.application.ports.throttling import Rate, RateLimiter
 
 FORMAT_VERSION: Final = "v1"
 

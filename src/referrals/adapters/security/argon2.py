@@ -16,7 +16,7 @@ from argon2 import PasswordHasher as Argon2Hasher
 from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from referrals.application.ports import PasswordHasher
+from referrals.application.ports.accounts import PasswordHasher
 
 T = TypeVar("T")
 # How far below the event loop's thread the hashing threads are scheduled. With as many hashing threads as

@@ -6,7 +6,7 @@ from uuid import UUID, uuid4
 import jwt
 
 from referrals.application.errors import InvalidAccessToken
-from referrals.application.ports import AccessTokens, IssuedAccessToken
+from referrals.application.ports.accounts import AccessTokens, IssuedAccessToken
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "iss", "aud", "jti", "token_use"]

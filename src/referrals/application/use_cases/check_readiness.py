@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
-from referrals.application.ports import CodeCache, DatabaseProbe
+from referrals.application.ports.codes import CodeCache
+from referrals.application.ports.common import DatabaseProbe
 
 
 @dataclass(frozen=True, slots=True)

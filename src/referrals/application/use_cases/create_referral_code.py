@@ -4,7 +4,9 @@ from uuid import UUID
 
 from referrals.application.errors import CodeCollision, InvalidAccessToken
 from referrals.application.policies import CodePolicy
-from referrals.application.ports import Clock, CodeCache, ReferralCodeRepository, TransactionManager, UserRepository
+from referrals.application.ports.accounts import UserRepository
+from referrals.application.ports.codes import CodeCache, ReferralCodeRepository
+from referrals.application.ports.common import Clock, TransactionManager
 from referrals.domain.codes import generate_code
 from referrals.domain.ids import new_id
 from referrals.domain.referral_code import CodeState, ReferralCode, check_expiry, must_retire_before_issuing

@@ -2,7 +2,9 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from referrals.application.errors import InvalidAccessToken
-from referrals.application.ports import Clock, CodeCache, ReferralCodeRepository, TransactionManager, UserRepository
+from referrals.application.ports.accounts import UserRepository
+from referrals.application.ports.codes import CodeCache, ReferralCodeRepository
+from referrals.application.ports.common import Clock, TransactionManager
 from referrals.domain.errors import NoActiveCode
 from referrals.domain.referral_code import CodeState
 

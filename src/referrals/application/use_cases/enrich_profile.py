@@ -3,7 +3,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from referrals.application.errors import ProviderUnavailable
-from referrals.application.ports import Clock, ProfileEnricher, TransactionManager, UserRepository
+from referrals.application.ports.accounts import ProfileEnricher, UserRepository
+from referrals.application.ports.common import Clock, TransactionManager
 from referrals.domain.user import EnrichedProfile
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,8 @@
 from dataclasses import dataclass
 
 from referrals.application.policies import CodePolicy
-from referrals.application.ports import CacheMiss, Clock, CodeCache, LiveCode, LiveCodeQueries
+from referrals.application.ports.codes import CacheMiss, CodeCache, LiveCode, LiveCodeQueries
+from referrals.application.ports.common import Clock
 from referrals.domain.emails import DomainNames, email_to_find
 from referrals.domain.errors import InvalidEmail, NoActiveCode
 

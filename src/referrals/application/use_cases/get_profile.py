@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from referrals.application.errors import InvalidAccessToken
-from referrals.application.ports import UserQueries
+from referrals.application.ports.accounts import UserQueries
 from referrals.domain.user import User
 
 

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from referrals.application.errors import NotReferrer
-from referrals.application.ports import Referral, ReferralQueries
+from referrals.application.ports.referrals import Referral, ReferralQueries
 
 MAX_PAGE_SIZE = 100
 

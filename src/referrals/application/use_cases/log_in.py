@@ -1,7 +1,8 @@
 from dataclasses import dataclass
 
 from referrals.application.errors import InvalidCredentials
-from referrals.application.ports import Clock, PasswordHasher, TransactionManager, UserQueries, UserRepository
+from referrals.application.ports.accounts import PasswordHasher, UserQueries, UserRepository
+from referrals.application.ports.common import Clock, TransactionManager
 from referrals.application.sessions import SessionTokens, TokenPair
 from referrals.application.throttling import LoginThrottle
 from referrals.domain.emails import DomainNames, email_to_find

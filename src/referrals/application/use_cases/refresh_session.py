@@ -1,7 +1,8 @@
 from dataclasses import dataclass
 
 from referrals.application.errors import InvalidRefreshToken
-from referrals.application.ports import Clock, RefreshTokenRepository, TransactionManager
+from referrals.application.ports.accounts import RefreshTokenRepository
+from referrals.application.ports.common import Clock, TransactionManager
 from referrals.application.sessions import SessionTokens, TokenPair
 from referrals.domain.refresh_token import refresh_digest
 

@@ -1,15 +1,9 @@
 from dataclasses import dataclass
 
 from referrals.application.email_verification import EmailGate
-from referrals.application.ports import (
-    Clock,
-    LiveCodeQueries,
-    PasswordHasher,
-    ReferralCodeRepository,
-    TransactionManager,
-    UserQueries,
-    UserRepository,
-)
+from referrals.application.ports.accounts import PasswordHasher, UserQueries, UserRepository
+from referrals.application.ports.codes import LiveCodeQueries, ReferralCodeRepository
+from referrals.application.ports.common import Clock, TransactionManager
 from referrals.domain.codes import normalize_code
 from referrals.domain.emails import DomainNames, canonical_email
 from referrals.domain.errors import EmailTaken, InvalidReferralCode

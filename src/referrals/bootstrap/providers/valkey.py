@@ -10,25 +10,27 @@ from referrals.adapters.cache.near import NearCodeCache
 from referrals.adapters.cache.valkey import ValkeyCodeCache
 from referrals.adapters.outage import OutageGate
 from referrals.adapters.rate_limits.valkey import ValkeyRateLimiter
-from referrals.application.ports import Clock, CodeCache, RateLimiter
-from referrals.bootstrap.config import Settings
+from referrals.application.ports.codes import CodeCache
+from referrals.application.ports.common import Clock
+from referrals.application.ports.throttling import RateLimiter
+from referrals.bootstrap.config import CodeSettings, ValkeySettings
 
 
 class ValkeyCacheProvider(Provider):
     """Shared by every process and replica, so a delete anywhere is seen everywhere (and budgets are shared)."""
 
     @provide(scope=Scope.APP)
-    async def valkey(self, settings: Settings) -> AsyncIterator[Valkey]:
+    async def valkey(self, settings: ValkeySettings) -> AsyncIterator[Valkey]:
         # A blocking pool waits (briefly) for a free connection; a plain one raises under load.
-        if settings.valkey_url is None:
+        if settings.url is None:
             msg = "the Valkey cache needs VALKEY_URL"
             raise RuntimeError(msg)
         pool = BlockingConnectionPool.from_url(
-            settings.valkey_url,
-            max_connections=settings.valkey_pool_size,
-            timeout=settings.valkey_timeout,
-            socket_connect_timeout=settings.valkey_timeout,
-            socket_timeout=settings.valkey_timeout,
+            settings.url,
+            max_connections=settings.pool_size,
+            timeout=settings.timeout,
+            socket_connect_timeout=settings.timeout,
+            socket_timeout=settings.timeout,
         )
         client = Valkey(connection_pool=pool)
         yield client
@@ -36,33 +38,35 @@ class ValkeyCacheProvider(Provider):
         await pool.aclose()
 
     @provide(scope=Scope.APP)
-    async def code_cache(self, client: Valkey, settings: Settings) -> AsyncIterator[CodeCache]:
+    async def code_cache(
+        self, client: Valkey, settings: ValkeySettings, codes: CodeSettings
+    ) -> AsyncIterator[CodeCache]:
         gate = OutageGate(
             "the Valkey cache",
-            settings.valkey_retry_after,
+            settings.retry_after,
             logging.getLogger("referrals.cache"),
             meanwhile="serving from the database",
         )
-        remote = ValkeyCodeCache(client, gate, namespace=settings.valkey_namespace)
-        if settings.code_near_cache_ttl == 0:
+        remote = ValkeyCodeCache(client, gate, namespace=settings.namespace)
+        if codes.near_cache_ttl == 0:
             yield remote
             return
-        assert settings.valkey_url is not None  # noqa: S101 - this provider is chosen only when it is set
+        assert settings.url is not None  # noqa: S101 - this provider is chosen only when it is set
         # Its own connection: a subscribed connection can do nothing else, and it waits without a timeout.
-        subscriber = Valkey.from_url(settings.valkey_url, socket_connect_timeout=settings.valkey_timeout)
+        subscriber = Valkey.from_url(settings.url, socket_connect_timeout=settings.timeout)
         near = NearCodeCache(
             remote,
             publisher=client,
             subscriber=subscriber,
             gate=OutageGate(
                 "the code-invalidation channel",
-                settings.valkey_retry_after,
+                settings.retry_after,
                 logging.getLogger("referrals.cache"),
                 meanwhile="lookups skip process memory",
             ),
-            namespace=settings.valkey_namespace,
-            ttl_seconds=settings.code_near_cache_ttl,
-            max_entries=settings.code_cache_max_entries,
+            namespace=settings.namespace,
+            ttl_seconds=codes.near_cache_ttl,
+            max_entries=codes.cache_max_entries,
         )
         await near.start()
         yield near
@@ -70,11 +74,11 @@ class ValkeyCacheProvider(Provider):
         await subscriber.aclose()
 
     @provide(scope=Scope.APP)
-    def rate_limiter(self, client: Valkey, clock: Clock, settings: Settings) -> RateLimiter:
+    def rate_limiter(self, client: Valkey, clock: Clock, settings: ValkeySettings) -> RateLimiter:
         gate = OutageGate(
             "Valkey, for rate limits,",
-            settings.valkey_retry_after,
+            settings.retry_after,
             logging.getLogger("referrals.rate_limits"),
             meanwhile="rate limits are not enforced",
         )
-        return ValkeyRateLimiter(client, gate, clock, namespace=settings.valkey_namespace)
+        return ValkeyRateLimiter(client, gate, clock, namespace=settings.namespace)

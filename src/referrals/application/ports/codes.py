@@ -1,0 +1,67 @@
+"""Referral codes: storing them, and the committed reads and cache behind lookups."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from referrals.domain.referral_code import CodeState, ReferralCode
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCode:
+    """What a lookup by email answers, and what the cache holds."""
+
+    code: str
+    expires_at: datetime
+
+
+class ReferralCodeRepository(Protocol):
+    async def add(self, code: ReferralCode) -> None:
+        """Raises ``ActiveCodeExists`` if the owner already has one, ``CodeCollision`` if the code is taken."""
+        ...
+
+    async def stored_active_of(self, owner_id: UUID) -> ReferralCode | None:
+        """The owner's code stored as active, expired or not."""
+        ...
+
+    async def end(self, code_id: UUID, state: CodeState, at: datetime) -> None:
+        """Move an active code to a final state."""
+        ...
+
+    async def live_by_code(self, code: str, now: datetime) -> ReferralCode | None:
+        """The live code with this spelling, locked against deletion until the transaction ends."""
+        ...
+
+
+class LiveCodeQueries(Protocol):
+    """The read side of lookups by email and of code checks: committed data only, outside any unit of work."""
+
+    async def live_by_owner_email(self, email: str, now: datetime) -> LiveCode | None: ...
+
+    async def is_live(self, code: str, now: datetime) -> bool:
+        """Whether a live code has this spelling; committed data, nothing locked or held afterwards."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CacheMiss:
+    """Proof of when the miss happened: a value read afterwards may be stored only if nothing was invalidated since."""
+
+    generation: int
+
+
+class CodeCache(Protocol):
+    """Live codes by canonical owner email. An optimisation only: every method must tolerate failure silently."""
+
+    async def get(self, email: str) -> LiveCode | CacheMiss: ...
+
+    async def put(self, email: str, code: LiveCode, miss: CacheMiss, ttl_seconds: float) -> None:
+        """Store ``code`` unless ``email`` was invalidated after ``miss`` was taken."""
+        ...
+
+    async def invalidate(self, email: str) -> None: ...
+
+    async def is_healthy(self) -> bool:
+        """Whether the cache answers; a cache that does not only costs speed."""
+        ...
