@@ -9,6 +9,7 @@ from dishka import Provider, Scope, provide
 from referrals.application.ports.accounts import UserRepository
 from referrals.bootstrap.app import create_app
 from referrals.bootstrap.config import Settings
+from referrals.domain.errors import DomainError
 from tests.api.conftest import Api, assert_problem, serving
 
 JSON = {"content-type": "application/json"}
@@ -69,25 +70,40 @@ async def test_health_answers_without_touching_anything(api: Api) -> None:
     assert response.json() == {"status": "ok"}
 
 
+class RefusalNobodyMapped(DomainError):
+    code = "refusal-nobody-mapped"
+
+
 class ExplodingUsers:
+    def __init__(self, error: Exception) -> None:
+        self._error = error
+
     def __getattr__(self, name: str) -> Any:
         async def explode(*_args: object, **_kwargs: object) -> None:
-            msg = "connection string postgres://secret@db"
-            raise RuntimeError(msg)
+            raise self._error
 
         return explode
 
 
 class ExplodingUsersProvider(Provider):
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self._error = error
+
     @provide(scope=Scope.REQUEST)
     def users(self) -> UserRepository:
-        return ExplodingUsers()
+        return ExplodingUsers(self._error)
 
 
-async def test_an_unexpected_error_is_a_500_problem_without_internals(
-    settings: Settings, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    "error",
+    [RuntimeError("connection string postgres://secret@db"), RefusalNobodyMapped("postgres://secret@db")],
+    ids=["unexpected", "unmapped-refusal"],
+)
+async def test_an_unexpected_error_or_an_unmapped_refusal_is_a_500_problem_without_internals(
+    settings: Settings, caplog: pytest.LogCaptureFixture, error: Exception
 ) -> None:
-    app = create_app(settings, ExplodingUsersProvider())
+    app = create_app(settings, ExplodingUsersProvider(error))
     caplog.set_level(logging.ERROR)
 
     async with serving(app) as client:
@@ -98,7 +114,7 @@ async def test_an_unexpected_error_is_a_500_problem_without_internals(
     assert (response.headers["x-content-type-options"], response.headers["cache-control"]) == ("nosniff", "no-store")
     assert problem["instance"].startswith("urn:uuid:")
     assert problem["instance"] in caplog.text
-    assert "RuntimeError" in caplog.text
+    assert type(error).__name__ in caplog.text
 
 
 async def test_a_very_long_path_is_a_404_problem(api: Api) -> None:

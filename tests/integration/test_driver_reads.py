@@ -17,13 +17,13 @@ from referrals.adapters.persistence.live_codes import SqlaLiveCodeQueries
 from referrals.adapters.persistence.reads import AsyncEngineReads, ReadPoolLimits, committed_reads
 from referrals.adapters.persistence.referral_codes import SqlaReferralCodeRepository
 from referrals.adapters.persistence.tables import referral_codes, users
-from referrals.adapters.persistence.transaction import SqlaTransactionManager
 from referrals.adapters.persistence.users import SqlaUserQueries, SqlaUserRepository
 from referrals.domain.codes import generate_code
 from referrals.domain.ids import new_id
 from referrals.domain.referral_code import CodeState, ReferralCode
 from referrals.domain.user import EnrichedProfile, Profile, User
 from tests.faults import BlackholeProxy
+from tests.integration.sessions import unit_of_work
 
 pytestmark = pytest.mark.postgres
 
@@ -59,10 +59,10 @@ async def a_referrer_with_a_code(engine: AsyncEngine) -> tuple[User, ReferralCod
         expires_at=NOW + timedelta(days=1),
     )
     async with async_sessionmaker(engine, expire_on_commit=False)() as session:
-        async with SqlaTransactionManager(session).write():
+        async with unit_of_work(session).write():
             await SqlaUserRepository(session).add(owner)
-            await SqlaReferralCodeRepository(session).add(code)
-        async with SqlaTransactionManager(session).write():
+            await SqlaReferralCodeRepository(session, unit_of_work(session)).add(code)
+        async with unit_of_work(session).write():
             await SqlaUserRepository(session).set_profile(owner.id, profile)
     return owner, code
 

@@ -15,7 +15,6 @@ from referrals.adapters.persistence.live_codes import SqlaLiveCodeQueries
 from referrals.adapters.persistence.reads import CommittedReads, ReadPoolLimits, SqliteReaderThread, committed_reads
 from referrals.adapters.persistence.referral_codes import SqlaReferralCodeRepository
 from referrals.adapters.persistence.refresh_tokens import SqlaRefreshTokenRepository
-from referrals.adapters.persistence.transaction import SqlaTransactionManager
 from referrals.adapters.persistence.users import SqlaReferralQueries, SqlaUserQueries, SqlaUserRepository
 from referrals.application.errors import CodeCollision
 from referrals.application.ports.codes import LiveCode, LiveCodeQueries
@@ -25,6 +24,7 @@ from referrals.domain.ids import new_id
 from referrals.domain.referral_code import CodeState, ReferralCode
 from referrals.domain.refresh_token import RefreshToken
 from referrals.domain.user import EnrichedProfile, Profile, User
+from tests.integration.sessions import unit_of_work
 
 NOW = datetime.now(UTC)
 READ_LIMITS = ReadPoolLimits(size=4, acquire_timeout=2.0, connect_timeout=2.0, statement_timeout=2.5)
@@ -73,7 +73,7 @@ def a_code(owner: User, **fields: object) -> ReferralCode:
 
 
 async def saved(session: AsyncSession, *users: User) -> None:
-    async with SqlaTransactionManager(session).write():
+    async with unit_of_work(session).write():
         for user in users:
             await SqlaUserRepository(session).add(user)
 
@@ -107,35 +107,35 @@ async def test_the_database_refuses_self_referral(session: AsyncSession) -> None
 async def test_the_database_refuses_a_second_active_code(session: AsyncSession) -> None:
     owner = a_user()
     await saved(session, owner)
-    codes = SqlaReferralCodeRepository(session)
-    async with SqlaTransactionManager(session).write():
+    codes = SqlaReferralCodeRepository(session, unit_of_work(session))
+    async with unit_of_work(session).write():
         await codes.add(a_code(owner))
 
     with pytest.raises(ActiveCodeExists):
-        async with SqlaTransactionManager(session).write():
+        async with unit_of_work(session).write():
             await codes.add(a_code(owner))
 
 
 async def test_a_taken_code_is_a_collision(session: AsyncSession) -> None:
     ada, bob = a_user(), a_user("bob@example.com")
     await saved(session, ada, bob)
-    codes = SqlaReferralCodeRepository(session)
-    async with SqlaTransactionManager(session).write():
+    codes = SqlaReferralCodeRepository(session, unit_of_work(session))
+    async with unit_of_work(session).write():
         await codes.add(a_code(ada, code="AAAAAAAAAAAAA"))
 
     with pytest.raises(CodeCollision):
-        async with SqlaTransactionManager(session).write():
+        async with unit_of_work(session).write():
             await codes.add(a_code(bob, code="AAAAAAAAAAAAA"))
 
 
 async def test_ended_codes_free_the_owner_and_are_not_live(session: AsyncSession) -> None:
     owner = a_user()
     await saved(session, owner)
-    codes = SqlaReferralCodeRepository(session)
+    codes = SqlaReferralCodeRepository(session, unit_of_work(session))
     first = a_code(owner)
-    async with SqlaTransactionManager(session).write():
+    async with unit_of_work(session).write():
         await codes.add(first)
-        await codes.end(first.id, CodeState.DELETED, NOW)
+        await codes.end(first, CodeState.DELETED, NOW)
         await codes.add(a_code(owner))
 
     assert await codes.live_by_code(first.code, NOW) is None
@@ -147,9 +147,9 @@ async def test_ended_codes_free_the_owner_and_are_not_live(session: AsyncSession
 async def test_live_lookups_respect_expiry_to_the_microsecond(session: AsyncSession, lookups: LiveCodeQueries) -> None:
     owner = a_user()
     await saved(session, owner)
-    codes = SqlaReferralCodeRepository(session)
+    codes = SqlaReferralCodeRepository(session, unit_of_work(session))
     code = a_code(owner, expires_at=NOW + timedelta(minutes=5))
-    async with SqlaTransactionManager(session).write():
+    async with unit_of_work(session).write():
         await codes.add(code)
     just_before = code.expires_at - timedelta(microseconds=1)
 
@@ -164,10 +164,10 @@ async def test_a_refresh_token_can_be_spent_once(session: AsyncSession) -> None:
     await saved(session, user)
     tokens = SqlaRefreshTokenRepository(session)
     token = RefreshToken(new_id(), user.id, new_id(), "d" * 64, NOW, NOW + timedelta(days=1))
-    async with SqlaTransactionManager(session).write():
+    async with unit_of_work(session).write():
         await tokens.add(token)
 
-    async with SqlaTransactionManager(session).write():
+    async with unit_of_work(session).write():
         first = await tokens.spend(token.id, NOW)
         second = await tokens.spend(token.id, NOW)
 
@@ -197,7 +197,7 @@ async def test_writers_queue_instead_of_failing(engine: AsyncEngine) -> None:
     async def write(n: int) -> None:
         async with factory() as session:
             await SqlaUserRepository(session).email_exists("x@example.com")  # a read first, then the write
-            async with SqlaTransactionManager(session).write():
+            async with unit_of_work(session).write():
                 await SqlaUserRepository(session).add(a_user(f"w{n}@example.com"))
                 await asyncio.sleep(0.01)
 
@@ -214,14 +214,14 @@ async def test_a_lookup_sees_only_committed_codes_and_leaves_no_transaction_open
     await saved(session, owner)
     code = a_code(owner, expires_at=NOW + timedelta(minutes=5))
 
-    async with SqlaTransactionManager(session).write():
-        await SqlaReferralCodeRepository(session).add(code)
+    async with unit_of_work(session).write():
+        await SqlaReferralCodeRepository(session, unit_of_work(session)).add(code)
         assert await lookups.live_by_owner_email(owner.email, NOW) is None  # not committed yet
 
     assert await lookups.live_by_owner_email(owner.email, NOW) == LiveCode(code.code, code.expires_at)
     # On SQLite a transaction left open by a read would hold the write lock's way; writers must still go through.
-    async with SqlaTransactionManager(session).write():
-        await SqlaReferralCodeRepository(session).end(code.id, CodeState.DELETED, NOW)
+    async with unit_of_work(session).write():
+        await SqlaReferralCodeRepository(session, unit_of_work(session)).end(code, CodeState.DELETED, NOW)
     assert await lookups.live_by_owner_email(owner.email, NOW) is None
 
 
@@ -232,10 +232,10 @@ async def test_a_user_is_read_by_id_once_committed_with_its_profile(
     user = a_user()
     profile = EnrichedProfile(Profile(full_name="Ada Lovelace", company="Analytical Engines"), NOW, "clearbit")
 
-    async with SqlaTransactionManager(session).write():
+    async with unit_of_work(session).write():
         await SqlaUserRepository(session).add(user)
         assert await accounts.by_id(user.id) is None  # not committed yet
-    async with SqlaTransactionManager(session).write():
+    async with unit_of_work(session).write():
         await SqlaUserRepository(session).set_profile(user.id, profile)
 
     assert await accounts.by_id(user.id) == replace(user, profile=profile)

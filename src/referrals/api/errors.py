@@ -16,6 +16,7 @@ from referrals.api.problems import problem_response
 from referrals.api.request_labels import method_label, route_label
 from referrals.api.schemas import FieldError
 from referrals.application.errors import (
+    ApplicationError,
     CodeCollision,
     EmailVerificationUnavailable,
     InvalidAccessToken,
@@ -41,7 +42,10 @@ from referrals.domain.errors import (
 logger = logging.getLogger(__name__)
 _MISSING_FIELD = re.compile(r"missing required field `(?P<field>[^`]+)`")
 
-STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {
+# Every refusal the API can meet has a status here; one that does not is a bug, answered as a 500 with an
+# incident id (and caught by a test that walks every refusal the package defines).
+Refusal = DomainError | ApplicationError
+STATUS_BY_ERROR: dict[type[Refusal], HTTPStatus] = {
     InvalidEmail: HTTPStatus.UNPROCESSABLE_ENTITY,
     WeakPassword: HTTPStatus.UNPROCESSABLE_ENTITY,
     ExpiryNotInFuture: HTTPStatus.UNPROCESSABLE_ENTITY,
@@ -65,15 +69,17 @@ BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="referrals"'}
 AnyRequest = Request[Any, Any, Any]
 
 
-def status_of(error: DomainError) -> HTTPStatus:
+def status_of(error: Refusal) -> HTTPStatus | None:
     for error_type in type(error).__mro__:
         if error_type in STATUS_BY_ERROR:
             return STATUS_BY_ERROR[error_type]
-    return HTTPStatus.UNPROCESSABLE_ENTITY
+    return None
 
 
-def on_domain_error(request: AnyRequest, error: DomainError) -> Response[object]:
+def on_refusal(request: AnyRequest, error: Refusal) -> Response[object]:
     status = status_of(error)
+    if status is None:
+        return on_unexpected_error(request, error)
     headers = BEARER_CHALLENGE if status == HTTPStatus.UNAUTHORIZED else None
     if status == HTTPStatus.SERVICE_UNAVAILABLE:
         headers = {"Retry-After": RETRY_UNAVAILABLE_AFTER_SECONDS}
@@ -158,7 +164,8 @@ def on_unexpected_error(request: AnyRequest, error: Exception) -> Response[objec
 
 
 exception_handlers: ExceptionHandlersMap = {
-    DomainError: on_domain_error,
+    DomainError: on_refusal,
+    ApplicationError: on_refusal,
     ValidationException: on_validation_error,
     TokenRequestRefused: on_token_request_refused,
     HTTPException: on_http_error,

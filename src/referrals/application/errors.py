@@ -1,30 +1,41 @@
-"""Refusals decided by the application rather than by a business rule."""
+"""Refusals decided by the application rather than by a business rule: who the caller is, what they may do,
+what a dependency allows right now. They carry a stable ``code`` as domain errors do, but are not theirs."""
 
-from referrals.domain.errors import DomainError
+
+class ApplicationError(Exception):
+    code: str = "application-error"
+    default_message: str = "The request cannot be served."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.default_message)
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
 
 
-class InvalidCredentials(DomainError):
+class InvalidCredentials(ApplicationError):
     # Same message for an unknown email and a wrong password, so the answer reveals neither.
     code = "invalid-credentials"
     default_message = "The email or password is incorrect."
 
 
-class InvalidRefreshToken(DomainError):
+class InvalidRefreshToken(ApplicationError):
     code = "invalid-refresh-token"
     default_message = "The refresh token is invalid, expired or revoked."
 
 
-class InvalidAccessToken(DomainError):
+class InvalidAccessToken(ApplicationError):
     code = "invalid-access-token"
     default_message = "The access token is missing, invalid or expired."
 
 
-class NotReferrer(DomainError):
+class NotReferrer(ApplicationError):
     code = "forbidden"
     default_message = "You may only read your own referrals."
 
 
-class EmailVerificationUnavailable(DomainError):
+class EmailVerificationUnavailable(ApplicationError):
     """Raised only when the policy fails closed: without a verdict, registration waits for better times."""
 
     code = "email-verification-unavailable"
@@ -35,13 +46,13 @@ class ProviderUnavailable(Exception):
     """An external provider did not give a usable answer: down, slow, over quota, or talking nonsense."""
 
 
-class CodeCollision(DomainError):
+class CodeCollision(ApplicationError):
     """A freshly generated code is already taken; the use case retries with another."""
 
     code = "code-collision"
 
 
-class TooManyAttempts(DomainError):
+class TooManyAttempts(ApplicationError):
     """A budget of attempts is spent; ``retry_after`` says when the next one is free."""
 
     code = "too-many-attempts"

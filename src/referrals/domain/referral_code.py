@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from referrals.domain.errors import ActiveCodeExists, ExpiryNotInFuture, ExpiryTooFar
+from referrals.domain.events import DomainEvent, EventType
 
 DEFAULT_MAX_CODE_LIFETIME = timedelta(days=365)
 
@@ -30,6 +31,31 @@ class ReferralCode:
 
     def is_active(self, now: datetime) -> bool:
         return self.state is CodeState.ACTIVE and now < self.expires_at
+
+
+_CODE_EVENTS = {
+    CodeState.ACTIVE: EventType.CODE_CREATED,
+    CodeState.DELETED: EventType.CODE_DELETED,
+    CodeState.EXPIRED: EventType.CODE_EXPIRED,
+}
+
+
+def code_event(code: ReferralCode, state: CodeState, at: datetime) -> DomainEvent:
+    """What a code moving into ``state`` at ``at`` tells the event feed: created, deleted or expired."""
+    return DomainEvent(
+        type=_CODE_EVENTS[state],
+        occurred_at=at,
+        subject_id=code.id,
+        data={
+            "id": code.id,
+            "owner_id": code.owner_id,
+            "code": code.code,
+            "state": state.value,
+            "created_at": code.created_at,
+            "expires_at": code.expires_at,
+            "ended_at": None if state is CodeState.ACTIVE else at,
+        },
+    )
 
 
 def check_expiry(expires_at: datetime, now: datetime, max_lifetime: timedelta) -> None:

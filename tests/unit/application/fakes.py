@@ -37,12 +37,14 @@ from referrals.application.ports.accounts import (
 )
 from referrals.application.ports.codes import CacheMiss, CodeCache, LiveCode, LiveCodeQueries, ReferralCodeRepository
 from referrals.application.ports.common import Clock, DatabaseProbe, TransactionManager
+from referrals.application.ports.events import EventRecorder
 from referrals.application.ports.referrals import Referral, ReferralQueries
 from referrals.application.sessions import SessionTokens
 from referrals.application.throttling import LoginThrottle, Throttle
 from referrals.domain.emails import DomainNames
 from referrals.domain.errors import ActiveCodeExists, EmailTaken, SelfReferral
-from referrals.domain.referral_code import CodeState, ReferralCode
+from referrals.domain.events import DomainEvent
+from referrals.domain.referral_code import CodeState, ReferralCode, code_event
 from referrals.domain.refresh_token import RefreshToken
 from referrals.domain.user import EnrichedProfile, Profile, User
 
@@ -66,6 +68,7 @@ class Tables(NamedTuple):
     codes: dict[UUID, ReferralCode]
     ended_at: dict[UUID, datetime]
     tokens: dict[UUID, RefreshToken]
+    events: dict[int, DomainEvent]
 
 
 @dataclass
@@ -76,12 +79,14 @@ class Database:
     codes: dict[UUID, ReferralCode] = field(default_factory=dict)
     ended_at: dict[UUID, datetime] = field(default_factory=dict)
     tokens: dict[UUID, RefreshToken] = field(default_factory=dict)
+    # The outbox, by position: what a committed transaction recorded.
+    events: dict[int, DomainEvent] = field(default_factory=dict)
     journal: list[str] = field(default_factory=list)
     # What the open write transaction will restore if it rolls back.
     open_snapshot: Tables | None = None
 
     def tables(self) -> Tables:
-        return Tables(self.users, self.codes, self.ended_at, self.tokens)
+        return Tables(self.users, self.codes, self.ended_at, self.tokens, self.events)
 
     def commit_elsewhere(self, change: Callable[[Tables], None]) -> None:
         """Apply a change another connection commits: it survives a rollback of the open transaction."""
@@ -98,9 +103,13 @@ class Database:
         return self.journal.count(ROLLBACK)
 
 
-class FakeTransactionManager(TransactionManager):
+class FakeTransactionManager(TransactionManager, EventRecorder):
     def __init__(self, database: Database) -> None:
         self._database = database
+
+    def record(self, event: DomainEvent) -> None:
+        assert self._database.open_snapshot is not None, f"{event.type} recorded outside a write transaction"
+        self._database.events[len(self._database.events) + 1] = event
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[None]:
@@ -172,8 +181,9 @@ class FakeUserRepository(UserRepository, UserQueries, ReferralQueries):
 
 
 class FakeReferralCodeRepository(ReferralCodeRepository, LiveCodeQueries):
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, events: EventRecorder) -> None:
         self._database = database
+        self._events = events
         self.calls: list[str] = []
         # Code strings some other owner already holds (rows the test does not care to build).
         self.taken_codes: set[str] = set()
@@ -190,6 +200,7 @@ class FakeReferralCodeRepository(ReferralCodeRepository, LiveCodeQueries):
         ):
             raise ActiveCodeExists
         self._database.codes[code.id] = code
+        self._events.record(code_event(code, CodeState.ACTIVE, code.created_at))
 
     async def stored_active_of(self, owner_id: UUID) -> ReferralCode | None:
         self.calls.append("stored_active_of")
@@ -200,13 +211,16 @@ class FakeReferralCodeRepository(ReferralCodeRepository, LiveCodeQueries):
         await fire_once(self, "after_stored_active_of")
         return found
 
-    async def end(self, code_id: UUID, state: CodeState, at: datetime) -> None:
+    async def end(self, code: ReferralCode, state: CodeState, at: datetime) -> bool:
         self.calls.append("end")
-        code = self._database.codes.get(code_id)
+        stored = self._database.codes.get(code.id)
         # Like the real UPDATE ... WHERE state = 'active': an ended code stays as it ended.
-        if code is not None and code.state is CodeState.ACTIVE:
-            self._database.codes[code_id] = replace(code, state=state)
-            self._database.ended_at[code_id] = at
+        if stored is None or stored.state is not CodeState.ACTIVE:
+            return False
+        self._database.codes[code.id] = replace(stored, state=state)
+        self._database.ended_at[code.id] = at
+        self._events.record(code_event(stored, state, at))
+        return True
 
     async def live_by_code(self, code: str, now: datetime) -> ReferralCode | None:
         self.calls.append("live_by_code")
@@ -442,12 +456,13 @@ def make_world(
     email_policy = email_policy or EmailPolicy()
     clock = FakeClock()
     rate_limiter = InMemoryRateLimiter(clock)
+    transaction = FakeTransactionManager(database)
     return World(
         database=database,
         users=FakeUserRepository(database),
-        codes=FakeReferralCodeRepository(database),
+        codes=FakeReferralCodeRepository(database, transaction),
         tokens=tokens,
-        transaction=FakeTransactionManager(database),
+        transaction=transaction,
         clock=clock,
         hasher=FakePasswordHasher(),
         access_tokens=access_tokens,

@@ -41,14 +41,15 @@ async def test_a_write_that_raises_is_rolled_back_entirely(world: World) -> None
     ada, bob = user(), user("bob@example.com")
     await world.users.add(ada)
     ada_code = code(ada)
-    await world.codes.add(ada_code)
+    async with world.transaction.write():
+        await world.codes.add(ada_code)
     family = new_id()
     await world.tokens.add(token(family))
 
     async def failing_write() -> None:
         async with world.transaction.write():
             await world.users.add(bob)
-            await world.codes.end(ada_code.id, CodeState.DELETED, NOW)
+            await world.codes.end(ada_code, CodeState.DELETED, NOW)
             await world.tokens.revoke_family(family, NOW)
             raise RuntimeError
 
@@ -58,8 +59,9 @@ async def test_a_write_that_raises_is_rolled_back_entirely(world: World) -> None
     assert world.database.users == {ada.id: ada}
     assert world.database.codes == {ada_code.id: ada_code}
     assert world.database.ended_at == {}
+    assert [event.type for event in world.database.events.values()] == ["code.created"]
     assert all(t.revoked_at is None for t in world.database.tokens.values())
-    assert world.database.journal == ["rollback"]
+    assert world.database.journal == ["commit", "rollback"]
 
 
 async def test_a_change_committed_elsewhere_survives_a_rollback(world: World) -> None:
@@ -100,23 +102,27 @@ async def test_the_user_store_refuses_a_duplicate_email_and_a_self_referral(worl
 
 async def test_the_code_store_keeps_one_active_code_per_owner_and_unique_spellings(world: World) -> None:
     ada, bob = user(), user("bob@example.com")
-    await world.codes.add(code(ada, "AAAAAAAAAAAAA"))
+    async with world.transaction.write():
+        await world.codes.add(code(ada, "AAAAAAAAAAAAA"))
 
     with pytest.raises(ActiveCodeExists):
-        await world.codes.add(code(ada, "BBBBBBBBBBBBB"))
+        async with world.transaction.write():
+            await world.codes.add(code(ada, "BBBBBBBBBBBBB"))
     with pytest.raises(CodeCollision):
-        await world.codes.add(code(bob, "AAAAAAAAAAAAA"))
-    await world.codes.add(code(ada, "CCCCCCCCCCCCC", CodeState.DELETED))
+        async with world.transaction.write():
+            await world.codes.add(code(bob, "AAAAAAAAAAAAA"))
+    async with world.transaction.write():
+        await world.codes.add(code(ada, "CCCCCCCCCCCCC", CodeState.DELETED))
     assert len(world.database.codes) == 2
 
 
 async def test_ending_a_code_only_moves_an_active_one(world: World) -> None:
     ada = user()
     ada_code = code(ada)
-    await world.codes.add(ada_code)
-
-    await world.codes.end(ada_code.id, CodeState.DELETED, NOW)
-    await world.codes.end(ada_code.id, CodeState.EXPIRED, NOW + timedelta(hours=1))
+    async with world.transaction.write():
+        await world.codes.add(ada_code)
+        assert await world.codes.end(ada_code, CodeState.DELETED, NOW)
+        assert not await world.codes.end(ada_code, CodeState.EXPIRED, NOW + timedelta(hours=1))
 
     assert world.database.codes[ada_code.id].state is CodeState.DELETED
     assert world.database.ended_at[ada_code.id] == NOW

@@ -8,6 +8,7 @@ import pytest
 
 import referrals.application
 import referrals.domain
+from referrals.application.errors import ApplicationError
 from referrals.domain.errors import DomainError
 from referrals.domain.ids import new_id
 from referrals.domain.refresh_token import REFRESH_SECRET_BYTES, RefreshToken, new_refresh_secret, refresh_digest
@@ -80,13 +81,13 @@ def test_expiry_and_spending_are_independent() -> None:
     assert not token(expires_at=NOW).is_spent()
 
 
-def every_error() -> list[type[DomainError]]:
-    """Every DomainError subclass the package defines, wherever it lives (modules imported first)."""
+def every_error() -> list[type[DomainError | ApplicationError]]:
+    """Every refusal the package defines, domain or application, wherever it lives (modules imported first)."""
     for package in (referrals.domain, referrals.application):
         for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
             importlib.import_module(module.name)
-    found: set[type[DomainError]] = set()
-    pending = [DomainError]
+    found: set[type[DomainError | ApplicationError]] = set()
+    pending: list[type[DomainError | ApplicationError]] = [DomainError, ApplicationError]
     while pending:
         for subclass in pending.pop().__subclasses__():
             if subclass.__module__.startswith("referrals.") and subclass not in found:
@@ -103,10 +104,11 @@ def test_every_error_has_its_own_stable_code() -> None:
     assert all(code and code == code.strip().lower() and " " not in code for code in codes)
     assert len(set(codes)) == len(codes), sorted(codes)
     assert DomainError.code not in codes
+    assert ApplicationError.code not in codes
 
 
 @pytest.mark.parametrize("error", every_error(), ids=lambda error: error.__name__)
-def test_every_error_has_a_message_and_accepts_a_specific_one(error: type[DomainError]) -> None:
+def test_every_error_has_a_message_and_accepts_a_specific_one(error: type[DomainError | ApplicationError]) -> None:
     assert error().message
     assert error("specific words").message == "specific words"
     assert str(error("specific words")) == "specific words"

@@ -10,8 +10,9 @@ from referrals.adapters.persistence.constraints import reraise_as_domain_error
 from referrals.adapters.persistence.tables import referral_codes
 from referrals.application.errors import CodeCollision
 from referrals.application.ports.codes import ReferralCodeRepository
+from referrals.application.ports.events import EventRecorder
 from referrals.domain.errors import ActiveCodeExists
-from referrals.domain.referral_code import CodeState, ReferralCode
+from referrals.domain.referral_code import CodeState, ReferralCode, code_event
 
 _ERROR_BY_CONSTRAINT = {
     "uq_referral_codes_one_active_per_owner": ActiveCodeExists,
@@ -21,8 +22,9 @@ _ACTIVE = CodeState.ACTIVE.value
 
 
 class SqlaReferralCodeRepository(ReferralCodeRepository):
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, events: EventRecorder) -> None:
         self._session = session
+        self._events = events
 
     async def add(self, code: ReferralCode) -> None:
         try:
@@ -38,6 +40,7 @@ class SqlaReferralCodeRepository(ReferralCodeRepository):
             )
         except IntegrityError as error:
             reraise_as_domain_error(error, _ERROR_BY_CONSTRAINT)
+        self._events.record(code_event(code, CodeState.ACTIVE, code.created_at))
 
     async def stored_active_of(self, owner_id: UUID) -> ReferralCode | None:
         # FOR UPDATE: a concurrent delete or create of the same owner waits, then sees this one's outcome.
@@ -49,12 +52,16 @@ class SqlaReferralCodeRepository(ReferralCodeRepository):
         row = (await self._session.execute(query)).mappings().one_or_none()
         return None if row is None else _to_code(row)
 
-    async def end(self, code_id: UUID, state: CodeState, at: datetime) -> None:
-        await self._session.execute(
+    async def end(self, code: ReferralCode, state: CodeState, at: datetime) -> bool:
+        ended = await self._session.execute(
             update(referral_codes)
-            .where(referral_codes.c.id == code_id, referral_codes.c.state == _ACTIVE)
+            .where(referral_codes.c.id == code.id, referral_codes.c.state == _ACTIVE)
             .values(state=state.value, ended_at=at)
         )
+        if ended.rowcount == 0:  # type: ignore[attr-defined]  # an UPDATE's result has a row count
+            return False
+        self._events.record(code_event(code, state, at))
+        return True
 
     async def live_by_code(self, code: str, now: datetime) -> ReferralCode | None:
         # FOR SHARE: a delete of this code waits for the registration using it, and vice versa.

@@ -4,15 +4,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     DateTime,
     Dialect,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
+    Text,
     TypeDecorator,
     Uuid,
     text,
@@ -119,4 +122,20 @@ refresh_tokens = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Column("used_at", UtcDateTime, nullable=True),
     Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+# The transactional outbox and the event feed: one row per domain event, written in the transaction of the
+# state change it reports. Ids are handed out in commit order (see adapters/persistence/outbox.py).
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("type", String(32), nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("subject_id", Uuid, nullable=False),
+    # The resource as the API shows it, as a JSON document: served as it is, never re-encoded.
+    Column("data", Text, nullable=False),
+    Index(None, "type", "id"),
+    Index(None, "recorded_at"),
 )

@@ -25,8 +25,8 @@ class ReferralCodeRepository(Protocol):
         """The owner's code stored as active, expired or not."""
         ...
 
-    async def end(self, code_id: UUID, state: CodeState, at: datetime) -> None:
-        """Move an active code to a final state."""
+    async def end(self, code: ReferralCode, state: CodeState, at: datetime) -> bool:
+        """Move an active code to a final state, and record that it did; False if it was no longer active."""
         ...
 
     async def live_by_code(self, code: str, now: datetime) -> ReferralCode | None:

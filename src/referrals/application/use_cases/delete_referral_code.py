@@ -28,5 +28,5 @@ class DeleteReferralCode:
             current = await self.codes.stored_active_of(owner_id)
             if current is None or not current.is_active(now):
                 raise NoActiveCode
-            await self.codes.end(current.id, CodeState.DELETED, now)
+            await self.codes.end(current, CodeState.DELETED, now)
         await self.cache.invalidate(owner.email)

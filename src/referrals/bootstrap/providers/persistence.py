@@ -1,14 +1,15 @@
 from collections.abc import AsyncIterator
 
-from dishka import Provider, Scope, provide
+from dishka import AnyOf, Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from referrals.adapters.persistence.engine import create_engine
 from referrals.adapters.persistence.pool_metrics import pool_collector
 from referrals.adapters.persistence.probe import SqlaDatabaseProbe
 from referrals.adapters.persistence.reads import CommittedReads, ReadPoolLimits, committed_reads
-from referrals.adapters.persistence.transaction import SqlaTransactionManager
+from referrals.adapters.persistence.transaction import SqlaUnitOfWork
 from referrals.application.ports.common import DatabaseProbe, TransactionManager
+from referrals.application.ports.events import EventRecorder
 from referrals.bootstrap.config import DatabaseSettings
 
 
@@ -43,7 +44,8 @@ class PersistenceProvider(Provider):
         async with factory() as session:
             yield session
 
-    transaction = provide(SqlaTransactionManager, provides=TransactionManager, scope=Scope.REQUEST)
+    # One object per request plays both: the events recorded go into the transaction that is open.
+    unit_of_work = provide(SqlaUnitOfWork, provides=AnyOf[TransactionManager, EventRecorder], scope=Scope.REQUEST)
 
     @provide(scope=Scope.APP)
     async def committed_reads(self, engine: AsyncEngine, settings: DatabaseSettings) -> AsyncIterator[CommittedReads]:

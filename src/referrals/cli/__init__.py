@@ -1,0 +1,1 @@
+"""``python -m referrals``: the command line. Each subcommand is a module with ``register(subcommands)``."""
