@@ -29,6 +29,7 @@ TAGS = [
     Tag(name="referral codes", description="A referrer's code: create it, find it by the referrer's email, delete it."),
     Tag(name="referrals", description="Registering with a code, and the referrer's list of referrals."),
     Tag(name="operations", description="Liveness and readiness, for load balancers and orchestrators."),
+    Tag(name="operators", description="For operators' API keys: the event feed."),
 ]
 
 
@@ -66,6 +67,14 @@ def openapi_config(title: str, version: str) -> OpenAPIConfig:
                     flows=OAuthFlows(password=OAuthFlow(token_url="/auth/login", scopes={})),  # noqa: S106 - a URL
                 ),
                 "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+                # The operator routes' scheme: paste an rk_ key (from `python -m referrals api-keys create`).
+                "ApiKey": SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    bearer_format="rk_ API key",
+                    description="An operator API key, sent as `Authorization: Bearer rk_...`; each operator "
+                    "route needs one scope of the key (a 403 `insufficient-scope` names it).",
+                ),
             }
         ),
     )

@@ -19,12 +19,15 @@ from referrals.application.errors import (
     ApplicationError,
     CodeCollision,
     EmailVerificationUnavailable,
+    InsufficientScope,
     InvalidAccessToken,
+    InvalidApiKey,
     InvalidCredentials,
     InvalidRefreshToken,
     NotReferrer,
     TooManyAttempts,
 )
+from referrals.domain.api_keys import ApiKeyNameTaken, ApiKeyNotFound, ApiKeyScopesRequired, InvalidApiKeyName
 from referrals.domain.errors import (
     ActiveCodeExists,
     DomainError,
@@ -63,6 +66,12 @@ STATUS_BY_ERROR: dict[type[Refusal], HTTPStatus] = {
     EmailVerificationUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
     UndeliverableEmail: HTTPStatus.UNPROCESSABLE_ENTITY,
     TooManyAttempts: HTTPStatus.TOO_MANY_REQUESTS,
+    InvalidApiKey: HTTPStatus.UNAUTHORIZED,
+    InsufficientScope: HTTPStatus.FORBIDDEN,
+    InvalidApiKeyName: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ApiKeyScopesRequired: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ApiKeyNameTaken: HTTPStatus.CONFLICT,
+    ApiKeyNotFound: HTTPStatus.NOT_FOUND,
 }
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="referrals"'}
 
@@ -83,10 +92,18 @@ def on_refusal(request: AnyRequest, error: Refusal) -> Response[object]:
     headers = BEARER_CHALLENGE if status == HTTPStatus.UNAUTHORIZED else None
     if status == HTTPStatus.SERVICE_UNAVAILABLE:
         headers = {"Retry-After": RETRY_UNAVAILABLE_AFTER_SECONDS}
+    if isinstance(error, InsufficientScope):
+        headers = insufficient_scope_challenge(error.scope)
     if isinstance(error, TooManyAttempts):
         # Whole seconds (RFC 9110), rounded up so that a client waiting exactly this long succeeds.
         headers = {"Retry-After": str(max(1, math.ceil(error.retry_after)))}
     return problem_response(request, status, detail=error.message, code=error.code, headers=headers)
+
+
+def insufficient_scope_challenge(scope: str | None) -> dict[str, str]:
+    # RFC 6750 §3.1: the scope the caller would need, so an operator knows which key to use.
+    challenge = 'Bearer error="insufficient_scope"'
+    return {"WWW-Authenticate": challenge if scope is None else f'{challenge}, scope="{scope}"'}
 
 
 def on_validation_error(request: AnyRequest, error: ValidationException) -> Response[object]:

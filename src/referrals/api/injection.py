@@ -14,6 +14,7 @@ from typing import Any, Final, ParamSpec, TypeVar
 from dishka import AsyncContainer, Scope
 from dishka.integrations.base import wrap_injection
 from litestar import Litestar, Request
+from litestar.connection import ASGIConnection
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -25,8 +26,13 @@ def attach_container(app: Litestar, container: AsyncContainer) -> None:
     app.state.dishka_container = container
 
 
-def app_container(request: Request[Any, Any, Any]) -> AsyncContainer:
-    container: AsyncContainer = request.app.state.dishka_container
+def app_container(request: ASGIConnection[Any, Any, Any, Any]) -> AsyncContainer:
+    return container_of(request.app)
+
+
+def container_of(app: Litestar) -> AsyncContainer:
+    """The container ``attach_container`` gave the app (for code that has the app but no request: tests)."""
+    container: AsyncContainer = app.state.dishka_container
     return container
 
 

@@ -61,3 +61,19 @@ class TooManyAttempts(ApplicationError):
     def __init__(self, message: str | None = None, *, retry_after: float = 0.0) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class InvalidApiKey(ApplicationError):
+    code = "invalid-api-key"
+    default_message = "The API key is unknown or revoked."
+
+
+class InsufficientScope(ApplicationError):
+    """The caller is known but may not do this: a key without the scope, or a user on an operator route."""
+
+    code = "insufficient-scope"
+    default_message = "The credentials do not grant the scope this operation needs."
+
+    def __init__(self, message: str | None = None, *, scope: str | None = None) -> None:
+        super().__init__(message or (f"This operation needs the scope {scope}." if scope else None))
+        self.scope = scope

@@ -5,8 +5,10 @@ from dishka import AsyncContainer, Provider, make_async_container
 from referrals.bootstrap.config import Settings
 from referrals.bootstrap.providers.accounts import AccountsProvider
 from referrals.bootstrap.providers.codes import CodesProvider, InProcessCodeCacheProvider
+from referrals.bootstrap.providers.event_feed import EventFeedProvider
 from referrals.bootstrap.providers.integrations import IntegrationsProvider
 from referrals.bootstrap.providers.operations import OperationsProvider
+from referrals.bootstrap.providers.operators import OperatorsProvider
 from referrals.bootstrap.providers.persistence import PersistenceProvider
 from referrals.bootstrap.providers.referrals import ReferralsProvider
 from referrals.bootstrap.providers.settings import SettingsProvider
@@ -21,6 +23,8 @@ def default_providers(settings: Settings) -> list[Provider]:
         AccountsProvider(),
         CodesProvider(),
         ReferralsProvider(),
+        OperatorsProvider(),
+        EventFeedProvider(),
         ThrottlingProvider(),
         IntegrationsProvider(settings.integrations),
     ]

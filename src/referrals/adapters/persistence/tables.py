@@ -139,3 +139,26 @@ events = Table(
     Index(None, "type", "id"),
     Index(None, "recorded_at"),
 )
+
+# Operator API keys, stored only as digests. A name is unique among the keys in force (not revoked), so an
+# operator can revoke one by name; the partial index makes that hold whatever races two creations run.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("digest", String(64), nullable=False, unique=True),
+    # Space-separated, sorted (as OAuth writes a scope list).
+    Column("scopes", String(255), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    # Written at most once a minute per key and process: using a key costs no write.
+    Column("last_used_at", UtcDateTime, nullable=True),
+    Column("revoked_at", UtcDateTime, nullable=True),
+    Index(
+        "uq_api_keys_name_in_force",
+        "name",
+        unique=True,
+        sqlite_where=text("revoked_at IS NULL"),
+        postgresql_where=text("revoked_at IS NULL"),
+    ),
+)
