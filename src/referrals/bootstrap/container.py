@@ -28,7 +28,7 @@ def default_providers(settings: Settings) -> list[Provider]:
         ThrottlingProvider(),
         IntegrationsProvider(settings.integrations),
     ]
-    # What is not configured is not even imported: the Valkey client and httpx are 15 MB of every worker.
+    # What is not configured is not even imported: the Valkey client and httpx weigh on every worker's memory.
     if settings.valkey.url is None:
         providers += [InProcessCodeCacheProvider(), InProcessRateLimiterProvider()]
     else:

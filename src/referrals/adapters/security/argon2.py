@@ -20,9 +20,8 @@ from referrals.application.ports.accounts import PasswordHasher
 
 T = TypeVar("T")
 # How far below the event loop's thread the hashing threads are scheduled. With as many hashing threads as
-# cores, the kernel would otherwise share the cores evenly between 20 ms hashes and requests that need
-# microseconds; at +10, lookups kept 15 % more throughput while logins saturated the pool, at the same
-# login rate (see the README's Performance).
+# cores, the kernel would otherwise share the cores evenly between hashes that take milliseconds and requests
+# that need microseconds; lowered, they yield to lookups without slowing logins (bench/README.md has figures).
 HASHING_NICENESS: Final = 10
 MAX_NICENESS: Final = 19
 
