@@ -26,6 +26,7 @@ PROTECTED = {
     ("post", "/referral-code/create"),
     ("delete", "/referral-code/delete"),
     ("get", "/referrals/{referrer_id}"),
+    ("get", "/admin/events"),
 }
 
 
@@ -70,6 +71,9 @@ async def test_protected_operations_and_only_they_require_a_token(api: Api) -> N
             assert secured == ((method, path) in PROTECTED), (method, path)
             if secured:
                 assert "401" in operation["responses"]
+            if {"ApiKey": []} in operation.get("security", []):
+                # An operator route refuses a key without its scope, and a user's token, with a 403.
+                assert "403" in operation["responses"], (method, path)
 
 
 async def test_error_responses_are_documented_as_problem_documents(api: Api) -> None:

@@ -2,17 +2,25 @@
 
 from datetime import timedelta
 
+import pytest
 from httpx import AsyncClient
 from litestar import Litestar
 
 from referrals.api.injection import container_of
 from referrals.application.use_cases.revoke_api_key import RevokeApiKey
+from referrals.bootstrap.config import Settings
 from referrals.domain.api_keys import Scope, new_api_key
 from tests.api.conftest import Api, assert_problem
-from tests.conftest import MutableClock
+from tests.conftest import MutableClock, make_settings
 from tests.operator_keys import issue_api_key, key_headers
 
 FEED = "/admin/events"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Operator access does not touch the code cache: one cache configuration is enough."""
+    return make_settings(database_url)
 
 
 async def revoke(app: Litestar, id_or_name: str) -> None:

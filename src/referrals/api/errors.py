@@ -26,6 +26,7 @@ from referrals.application.errors import (
     InvalidRefreshToken,
     NotReferrer,
     TooManyAttempts,
+    UnknownAccount,
 )
 from referrals.domain.api_keys import ApiKeyNameTaken, ApiKeyNotFound, ApiKeyScopesRequired, InvalidApiKeyName
 from referrals.domain.errors import (
@@ -72,6 +73,7 @@ STATUS_BY_ERROR: dict[type[Refusal], HTTPStatus] = {
     ApiKeyScopesRequired: HTTPStatus.UNPROCESSABLE_ENTITY,
     ApiKeyNameTaken: HTTPStatus.CONFLICT,
     ApiKeyNotFound: HTTPStatus.NOT_FOUND,
+    UnknownAccount: HTTPStatus.NOT_FOUND,
 }
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="referrals"'}
 

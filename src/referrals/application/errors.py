@@ -77,3 +77,8 @@ class InsufficientScope(ApplicationError):
     def __init__(self, message: str | None = None, *, scope: str | None = None) -> None:
         super().__init__(message or (f"This operation needs the scope {scope}." if scope else None))
         self.scope = scope
+
+
+class UnknownAccount(ApplicationError):
+    code = "unknown-account"
+    default_message = "No account has this email address."

@@ -2,20 +2,27 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import TypeAlias
+from typing import NoReturn, TypeAlias
 
 from referrals.bootstrap.config import Settings, SettingsError, load_settings
-from referrals.cli import serve
+from referrals.cli import api_keys, serve, users
 from referrals.cli.errors import CommandError
 
 Command: TypeAlias = Callable[[Settings, argparse.Namespace], int]
 
 # Each module adds its subcommand.
-SUBCOMMANDS: Sequence[ModuleType] = (serve,)
+SUBCOMMANDS: Sequence[ModuleType] = (serve, api_keys, users)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, like every other error of the command line (``--help`` shows the usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(
+    root = _Parser(
         prog="python -m referrals",
         description="The referral service. Settings come from the environment and .env, as for the server.",
     )

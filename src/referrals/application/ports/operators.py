@@ -60,3 +60,12 @@ class ApiKeyUsage(Protocol):
     async def record(self, last_used: Mapping[UUID, datetime]) -> None:
         """Store when each key was last used; a later time already stored is kept."""
         ...
+
+
+class SessionRevocations(Protocol):
+    async def revoke_all_of(self, user_id: UUID, at: datetime) -> int:
+        """Inside a write transaction: revoke every refresh token of the user still in force; how many were.
+
+        A refresh that rotated one of them while this ran must not leave its new token in force.
+        """
+        ...

@@ -3,16 +3,18 @@ from collections.abc import AsyncIterator
 from dishka import Provider, Scope, provide
 
 from referrals.adapters.persistence.api_keys import SqlaApiKeyQueries, SqlaApiKeyRepository, SqlaApiKeyUsage
+from referrals.adapters.persistence.session_revocations import SqlaSessionRevocations
 from referrals.application.ports.common import Clock
-from referrals.application.ports.operators import ApiKeyQueries, ApiKeyRepository, ApiKeyUsage
+from referrals.application.ports.operators import ApiKeyQueries, ApiKeyRepository, ApiKeyUsage, SessionRevocations
 from referrals.application.use_cases.authenticate_api_key import AuthenticateApiKey
 from referrals.application.use_cases.create_api_key import CreateApiKey
 from referrals.application.use_cases.list_api_keys import ListApiKeys
 from referrals.application.use_cases.revoke_api_key import RevokeApiKey
+from referrals.application.use_cases.revoke_user_sessions import RevokeUserSessions
 
 
 class OperatorsProvider(Provider):
-    """Operator API keys: storage, authentication, and their lifecycle."""
+    """What operators do: API keys (storage, authentication, lifecycle), and ending a user's sessions."""
 
     api_keys = provide(SqlaApiKeyRepository, provides=ApiKeyRepository, scope=Scope.REQUEST)
     api_key_queries = provide(SqlaApiKeyQueries, provides=ApiKeyQueries, scope=Scope.APP)
@@ -30,3 +32,6 @@ class OperatorsProvider(Provider):
     create_api_key = provide(CreateApiKey, scope=Scope.REQUEST)
     list_api_keys = provide(ListApiKeys, scope=Scope.REQUEST)
     revoke_api_key = provide(RevokeApiKey, scope=Scope.REQUEST)
+
+    session_revocations = provide(SqlaSessionRevocations, provides=SessionRevocations, scope=Scope.REQUEST)
+    revoke_user_sessions = provide(RevokeUserSessions, scope=Scope.REQUEST)
