@@ -12,12 +12,19 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from tests.conftest import PostgresDatabases, alembic_config
 
 
+@pytest.fixture
+async def fresh_postgres_url(postgres_databases: PostgresDatabases) -> str:
+    return await postgres_databases.create()
+
+
+# Synchronous, so that it may ask for the asynchronous fixture by name: an async fixture doing so runs inside
+# the event loop, where pytest-asyncio cannot set another async fixture up.
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'stairway.sqlite3'}"
-    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
-    return await databases.create()
+    url: str = request.getfixturevalue("fresh_postgres_url")
+    return url
 
 
 async def table_names(url: str) -> set[str]:
