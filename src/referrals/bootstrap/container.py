@@ -5,6 +5,7 @@ from dishka import AsyncContainer, Provider, make_async_container
 from referrals.bootstrap.config import Settings
 from referrals.bootstrap.providers.accounts import AccountsProvider
 from referrals.bootstrap.providers.codes import CodesProvider, InProcessCodeCacheProvider
+from referrals.bootstrap.providers.events import EventsProvider
 from referrals.bootstrap.providers.integrations import IntegrationsProvider
 from referrals.bootstrap.providers.operations import OperationsProvider
 from referrals.bootstrap.providers.persistence import PersistenceProvider
@@ -21,6 +22,7 @@ def default_providers(settings: Settings) -> list[Provider]:
         AccountsProvider(),
         CodesProvider(),
         ReferralsProvider(),
+        EventsProvider(),
         ThrottlingProvider(),
         IntegrationsProvider(settings.integrations),
     ]

@@ -5,13 +5,13 @@ from types import ModuleType
 from typing import TypeAlias
 
 from referrals.bootstrap.config import Settings, SettingsError, load_settings
-from referrals.cli import serve
+from referrals.cli import serve, tokens, worker
 from referrals.cli.errors import CommandError
 
 Command: TypeAlias = Callable[[Settings, argparse.Namespace], int]
 
 # Each module adds its subcommand.
-SUBCOMMANDS: Sequence[ModuleType] = (serve,)
+SUBCOMMANDS: Sequence[ModuleType] = (serve, worker, tokens)
 
 
 def parser() -> argparse.ArgumentParser:
