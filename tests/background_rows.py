@@ -62,7 +62,7 @@ async def code_states(database_url: str, codes: Sequence[UUID]) -> Counter[str]:
                 .where(referral_codes.c.id.in_(codes))
                 .group_by(referral_codes.c.state)
             )
-            return Counter({state: number for state, number in rows})
+            return Counter(dict(rows.all()))
     finally:
         await engine.dispose()
 

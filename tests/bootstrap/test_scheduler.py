@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -65,7 +65,8 @@ def backlog() -> Backlog:
 async def container(backlog: Backlog) -> AsyncIterator[AsyncContainer]:
     provider = Provider()
     provider.provide(lambda: backlog, provides=Backlog, scope=Scope.APP)
-    provider.provide(lambda: FakeClock(), provides=Clock, scope=Scope.APP)
+    clock = FakeClock()
+    provider.provide(lambda: clock, provides=Clock, scope=Scope.APP)
     for job in (First, Second, Endless):
         provider.provide(job, scope=Scope.REQUEST)
     container = make_async_container(provider)
@@ -75,6 +76,15 @@ async def container(backlog: Backlog) -> AsyncIterator[AsyncContainer]:
 
 def scheduler(container: AsyncContainer, *jobs: Job, interval: float = 5.0) -> Scheduler:
     return Scheduler(container, BackgroundSettings(interval=interval, batch_size=BATCH), jobs)
+
+
+async def until(condition: Callable[[], bool], attempts: int = 500) -> None:
+    for _ in range(attempts):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    msg = "the scheduler did not get there"
+    raise AssertionError(msg)
 
 
 def calls_of(backlog: Backlog, name: str) -> int:
@@ -154,8 +164,7 @@ async def test_a_periodic_job_waits_its_period_unless_it_left_work_behind(
 async def test_run_ticks_until_asked_to_stop(container: AsyncContainer, backlog: Backlog) -> None:
     jobs = scheduler(container, Job(First), interval=0.01)
     running = asyncio.create_task(jobs.run())
-    while calls_of(backlog, "First") < 3:  # noqa: ASYNC110 - the loop under test is what makes progress
-        await asyncio.sleep(0.01)
+    await until(lambda: calls_of(backlog, "First") >= 3)
 
     jobs.request_stop()
 
@@ -165,8 +174,7 @@ async def test_run_ticks_until_asked_to_stop(container: AsyncContainer, backlog:
 async def test_a_stop_interrupts_the_wait_between_ticks(container: AsyncContainer, backlog: Backlog) -> None:
     jobs = scheduler(container, Job(First), interval=10)
     jobs.start()
-    while not backlog.calls:  # noqa: ASYNC110 - the first tick comes at once
-        await asyncio.sleep(0.01)
+    await until(lambda: bool(backlog.calls))  # the first tick comes at once
 
     # Well inside the ten seconds the scheduler would otherwise wait.
     await asyncio.wait_for(jobs.stop(), timeout=5)

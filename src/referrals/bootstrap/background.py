@@ -64,9 +64,7 @@ STOP_GRACE_SECONDS: Final = 5.0
 class Scheduler:
     """Runs the jobs on a tick until told to stop. One per process; ``run`` or ``start``/``stop``."""
 
-    def __init__(
-        self, container: AsyncContainer, settings: BackgroundSettings, jobs: Sequence[Job] = JOBS
-    ) -> None:
+    def __init__(self, container: AsyncContainer, settings: BackgroundSettings, jobs: Sequence[Job] = JOBS) -> None:
         self._container = container
         self._settings = settings
         self._jobs = tuple(jobs)

@@ -3,12 +3,7 @@
 import argparse
 import asyncio
 
-import sqlalchemy.exc
-
-from referrals.application.ports.common import Clock
-from referrals.application.use_cases.purge_refresh_tokens import PurgeRefreshTokens
 from referrals.bootstrap.config import Settings
-from referrals.bootstrap.container import make_container
 from referrals.cli.errors import CommandError
 
 
@@ -35,6 +30,14 @@ def purge_tokens(settings: Settings, _arguments: argparse.Namespace) -> int:
 
 
 async def _purge(settings: Settings) -> int:
+    # Imported here: every command line parses this module, and the server's main process should not carry
+    # the whole application for a subcommand it does not run.
+    import sqlalchemy.exc  # noqa: PLC0415
+
+    from referrals.application.ports.common import Clock  # noqa: PLC0415
+    from referrals.application.use_cases.purge_refresh_tokens import PurgeRefreshTokens  # noqa: PLC0415
+    from referrals.bootstrap.container import make_container  # noqa: PLC0415
+
     container = make_container(settings)
     limit = settings.background.batch_size
     removed = 0
@@ -55,8 +58,8 @@ async def _purge(settings: Settings) -> int:
 
 
 def _describe(error: BaseException) -> str:
-    # The type, and the driver's one-line reason ('no such table', 'connection refused'); never parameters.
-    if isinstance(error, sqlalchemy.exc.DBAPIError) and error.orig is not None:
-        reason = str(error.orig).strip().splitlines()
-        return f"{type(error.orig).__name__}: {reason[0]}" if reason else type(error.orig).__name__
-    return type(error).__name__
+    # The driver's error and its first line ('no such table: ...', 'connection refused'); statements are
+    # logged without their parameters, and only the first line is taken, so no row's values are shown.
+    cause = getattr(error, "orig", None) or error
+    reason = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {reason[0]}" if reason else type(cause).__name__

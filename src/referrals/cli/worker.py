@@ -5,10 +5,7 @@ import asyncio
 import logging
 import signal
 
-from referrals.bootstrap.background import Scheduler
 from referrals.bootstrap.config import Settings
-from referrals.bootstrap.container import make_container
-from referrals.bootstrap.logging import configure_logging
 
 logger = logging.getLogger("referrals.worker")
 
@@ -18,15 +15,19 @@ def register(subcommands: "argparse._SubParsersAction[argparse.ArgumentParser]")
         "worker",
         help="run the background work (expiring codes, purges) without serving HTTP",
         description=(
-            "Run the background work without serving HTTP, every BACKGROUND_INTERVAL seconds, until SIGTERM or "
-            "SIGINT. Any number may run beside the servers; set BACKGROUND_WORK=false on the servers to leave "
-            "the work to them."
+            "Run the background work without serving HTTP, a tick every BACKGROUND_INTERVAL seconds, until "
+            "SIGTERM or SIGINT. Any number may run beside the servers; with BACKGROUND_WORK=false on the "
+            "servers, the work is theirs alone."
         ),
     )
     parser.set_defaults(run=work)
 
 
 def work(settings: Settings, _arguments: argparse.Namespace) -> int:
+    # Imported here: every command line parses this module, and the server's main process should not carry
+    # the whole application for a subcommand it does not run.
+    from referrals.bootstrap.logging import configure_logging  # noqa: PLC0415
+
     server = settings.server
     configure_logging(server.log_level, server.effective_log_format, access_log=False)
     asyncio.run(_work(settings))
@@ -34,6 +35,9 @@ def work(settings: Settings, _arguments: argparse.Namespace) -> int:
 
 
 async def _work(settings: Settings) -> None:
+    from referrals.bootstrap.background import Scheduler  # noqa: PLC0415 - see work
+    from referrals.bootstrap.container import make_container  # noqa: PLC0415
+
     container = make_container(settings)
     scheduler = Scheduler(container, settings.background)
     loop = asyncio.get_running_loop()
