@@ -182,6 +182,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "hashing_threads": 2,
         # Each test sends many requests from one address; the rate-limit tests turn the budgets back on.
         **NO_RATE_LIMITS,
+        # No scheduler writing beside the requests under test; the background work's own tests turn it on.
+        "background_work": False,
     }
     values.update(overrides)
     return settings_from(values)

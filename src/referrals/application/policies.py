@@ -20,6 +20,18 @@ class SessionPolicy:
     refresh_token_ttl: timedelta = timedelta(days=30)
 
 
+# Rows a background job changes in one transaction unless told otherwise: short enough to hold locks briefly.
+BATCH_SIZE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionPolicy:
+    """How long housekeeping keeps what is no longer needed."""
+
+    # Events older than this leave the feed: a reader that falls further behind misses them.
+    events: timedelta = timedelta(days=30)
+
+
 @dataclass(frozen=True, slots=True)
 class EmailPolicy:
     """Which verdicts keep an address out, and what to do when the verifier cannot say."""

@@ -16,6 +16,7 @@ from referrals.api.preflight import Preflight
 from referrals.api.request_body import RequestBodyGuard
 from referrals.api.request_context import RequestContext
 from referrals.api.token_form import TokenRequestSchemaPlugin
+from referrals.bootstrap.background import Scheduler
 from referrals.bootstrap.config import Settings, load_settings
 from referrals.bootstrap.container import make_container
 from referrals.bootstrap.metrics import PoolGaugePublisher, metrics_route, multiprocess_directory, scrape_registry
@@ -78,6 +79,12 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
         # The entry point configures logging for the process; the app must not reconfigure the root logger.
         logging_config=None,
     )
+    if settings.background.work:
+        # In every worker process: the database keeps them from doing any piece of work twice.
+        scheduler = Scheduler(container, settings.background)
+        app.on_startup.append(scheduler.start)
+        # Before the container closes: a tick in flight still needs its pool.
+        app.on_shutdown.insert(0, scheduler.stop)
     if multiprocess_directory() is not None:
         pools = PoolGaugePublisher()
         app.on_startup.append(pools.start)

@@ -165,6 +165,28 @@ class RateLimitSettings(msgspec.Struct, frozen=True, kw_only=True, rename=lambda
     refreshes_per_client: Annotated[int, Meta(ge=0)] = 60
 
 
+class BackgroundSettings(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    rename={
+        "work": "background_work",
+        "interval": "background_interval",
+        "batch_size": "background_batch_size",
+        "event_retention_days": "event_retention_days",
+    },
+):
+    """Time-driven work: codes expiring, purges. ``python -m referrals worker`` runs it whatever ``work`` says."""
+
+    # Off when dedicated workers do the background work, so that serving processes only serve.
+    work: bool = True
+    # Seconds between ticks. At most 10: an expiry is promised to be recorded within 60 s of its instant.
+    interval: Annotated[float, Meta(gt=0, le=10)] = 5.0
+    # Rows one job changes in one short transaction; a job with more to do takes another batch.
+    batch_size: Annotated[int, Meta(ge=1, le=10_000)] = 500
+    event_retention_days: Annotated[int, Meta(ge=1, le=36500)] = 30
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
     database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
@@ -173,6 +195,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     valkey: ValkeySettings = msgspec.field(default_factory=ValkeySettings)
     integrations: IntegrationSettings = msgspec.field(default_factory=IntegrationSettings)
     rate_limits: RateLimitSettings = msgspec.field(default_factory=RateLimitSettings)
+    background: BackgroundSettings = msgspec.field(default_factory=BackgroundSettings)
 
     def __post_init__(self) -> None:
         if self.security.jwt_secret is None and self.server.app_env == "production":

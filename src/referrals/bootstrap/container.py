@@ -6,6 +6,7 @@ from referrals.bootstrap.config import Settings
 from referrals.bootstrap.providers.accounts import AccountsProvider
 from referrals.bootstrap.providers.codes import CodesProvider, InProcessCodeCacheProvider
 from referrals.bootstrap.providers.event_feed import EventFeedProvider
+from referrals.bootstrap.providers.events import EventsProvider
 from referrals.bootstrap.providers.integrations import IntegrationsProvider
 from referrals.bootstrap.providers.operations import OperationsProvider
 from referrals.bootstrap.providers.operators import OperatorsProvider
@@ -25,6 +26,7 @@ def default_providers(settings: Settings) -> list[Provider]:
         ReferralsProvider(),
         OperatorsProvider(),
         EventFeedProvider(),
+        EventsProvider(),
         ThrottlingProvider(),
         IntegrationsProvider(settings.integrations),
     ]

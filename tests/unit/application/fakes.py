@@ -243,6 +243,20 @@ class FakeReferralCodeRepository(ReferralCodeRepository, LiveCodeQueries):
         await fire_once(self, "after_live_by_owner_email")
         return None if code is None else LiveCode(code.code, code.expires_at)
 
+    async def expire_due(self, now: datetime, limit: int) -> Sequence[ReferralCode]:
+        self.calls.append("expire_due")
+        due = sorted(
+            (c for c in self._database.codes.values() if c.state is CodeState.ACTIVE and c.expires_at <= now),
+            key=lambda c: c.expires_at,
+        )[:limit]
+        expired = []
+        for code in due:
+            self._database.codes[code.id] = expired_code = replace(code, state=CodeState.EXPIRED)
+            self._database.ended_at[code.id] = code.expires_at
+            self._events.record(code_event(expired_code, CodeState.EXPIRED, code.expires_at))
+            expired.append(expired_code)
+        return expired
+
     def active_of(self, owner_id: UUID) -> list[ReferralCode]:
         return [c for c in self._database.codes.values() if c.owner_id == owner_id and c.state is CodeState.ACTIVE]
 
@@ -272,6 +286,12 @@ class FakeRefreshTokenRepository(RefreshTokenRepository):
         for token in list(self._database.tokens.values()):
             if token.family_id == family_id and token.revoked_at is None:
                 self._database.tokens[token.id] = replace(token, revoked_at=at)
+
+    async def purge_expired(self, now: datetime, limit: int) -> int:
+        due = [t.id for t in self._database.tokens.values() if t.is_expired(now)][:limit]
+        for token_id in due:
+            del self._database.tokens[token_id]
+        return len(due)
 
     def family(self, family_id: UUID) -> list[RefreshToken]:
         return [t for t in self._database.tokens.values() if t.family_id == family_id]

@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -19,6 +20,7 @@ _ERROR_BY_CONSTRAINT = {
     "uq_referral_codes_code": CodeCollision,
 }
 _ACTIVE = CodeState.ACTIVE.value
+_EXPIRED = CodeState.EXPIRED.value
 
 
 class SqlaReferralCodeRepository(ReferralCodeRepository):
@@ -76,6 +78,32 @@ class SqlaReferralCodeRepository(ReferralCodeRepository):
         )
         row = (await self._session.execute(query)).mappings().one_or_none()
         return None if row is None else _to_code(row)
+
+    async def expire_due(self, now: datetime, limit: int) -> Sequence[ReferralCode]:
+        # SKIP LOCKED: another process expiring at the same time takes other rows instead of queueing behind
+        # these, and a code a create has locked to retire is left to it. The outer state check is the
+        # arbiter all the same: a row that stopped being active while this waited is not expired twice.
+        # (SQLite has neither clause nor need of it: its writers take turns.)
+        due = (
+            select(referral_codes.c.id)
+            .where(referral_codes.c.state == _ACTIVE, referral_codes.c.expires_at <= now)
+            .order_by(referral_codes.c.expires_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = (
+            await self._session.execute(
+                update(referral_codes)
+                .where(referral_codes.c.id.in_(due), referral_codes.c.state == _ACTIVE)
+                # It ended when it expired, however late this runs: the instant every path records.
+                .values(state=_EXPIRED, ended_at=referral_codes.c.expires_at)
+                .returning(*referral_codes.c)
+            )
+        ).mappings()
+        expired = [_to_code(row) for row in rows]
+        for code in expired:
+            self._events.record(code_event(code, CodeState.EXPIRED, code.expires_at))
+        return expired
 
 
 def _to_code(row: Any) -> ReferralCode:

@@ -1,7 +1,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from referrals.adapters.persistence.tables import refresh_tokens
@@ -61,3 +61,15 @@ class SqlaRefreshTokenRepository(RefreshTokenRepository):
             .where(refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=at)
         )
+
+    async def purge_expired(self, now: datetime, limit: int) -> int:
+        # Past its expiry a token is refused whatever it is, so forgetting it changes no answer but one: a
+        # spent token resurfacing after its expiry no longer revokes its chain. Within its lifetime it stays.
+        due = (
+            select(refresh_tokens.c.id)
+            .where(refresh_tokens.c.expires_at <= now)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        result = await self._session.execute(delete(refresh_tokens).where(refresh_tokens.c.id.in_(due)))
+        return int(result.rowcount)  # type: ignore[attr-defined]  # a DELETE's result has a row count

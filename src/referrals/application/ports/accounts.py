@@ -70,6 +70,13 @@ class RefreshTokenRepository(Protocol):
 
     async def revoke_family(self, family_id: UUID, at: datetime) -> None: ...
 
+    async def purge_expired(self, now: datetime, limit: int) -> int:
+        """Delete up to ``limit`` tokens whose expiry is at or before ``now``, used, revoked or not; how many.
+
+        A token within its lifetime stays, spent or not: presenting it again must still be seen as a replay.
+        """
+        ...
+
 
 class EmailVerdict(enum.StrEnum):
     """What a verifier says of an address (Hunter's vocabulary, which other verifiers map onto)."""

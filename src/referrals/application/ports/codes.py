@@ -1,5 +1,6 @@
 """Referral codes: storing them, and the committed reads and cache behind lookups."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -31,6 +32,14 @@ class ReferralCodeRepository(Protocol):
 
     async def live_by_code(self, code: str, now: datetime) -> ReferralCode | None:
         """The live code with this spelling, locked against deletion until the transaction ends."""
+        ...
+
+    async def expire_due(self, now: datetime, limit: int) -> Sequence[ReferralCode]:
+        """Move up to ``limit`` active codes whose expiry is at or before ``now`` to expired, recording each.
+
+        Each code is claimed by one caller only, whatever runs concurrently (another process, or a create
+        retiring the same code): a code is expired, and its event recorded, once.
+        """
         ...
 
 

@@ -27,6 +27,12 @@ class StoredEvent:
     data: bytes
 
 
+class EventRetention(Protocol):
+    async def purge_recorded_before(self, cutoff: datetime, limit: int) -> int:
+        """Delete up to ``limit`` of the oldest events recorded before ``cutoff``; how many went."""
+        ...
+
+
 class EventQueries(Protocol):
     async def after(self, cursor: int, types: frozenset[EventType], limit: int) -> Sequence[StoredEvent]:
         """Committed events with an id above ``cursor``, oldest first; all types when ``types`` is empty.

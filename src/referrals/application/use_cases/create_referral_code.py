@@ -54,7 +54,9 @@ class CreateReferralCode:
         async with self.transaction.write():
             current = await self.codes.stored_active_of(owner_id)
             if current is not None and must_retire_before_issuing(current, now):
-                await self.codes.end(current, CodeState.EXPIRED, now)
+                # At its expiry, as the background expiry records it: whichever path gets there first (the
+                # conditional update lets only one), the event says the same.
+                await self.codes.end(current, CodeState.EXPIRED, current.expires_at)
             code = ReferralCode(
                 id=new_id(), owner_id=owner_id, code=generate_code(), created_at=now, expires_at=expires_at
             )

@@ -29,6 +29,7 @@ from referrals.application.use_cases.enrich_profile import EnrichProfile
 from referrals.application.use_cases.get_profile import GetProfile
 from referrals.application.use_cases.log_in import LogIn
 from referrals.application.use_cases.log_out import LogOut
+from referrals.application.use_cases.purge_refresh_tokens import PurgeRefreshTokens
 from referrals.application.use_cases.refresh_session import RefreshSession
 from referrals.application.use_cases.register_user import RegisterUser
 from referrals.bootstrap.config import SecuritySettings, ServerSettings
@@ -88,3 +89,4 @@ class AccountsProvider(Provider):
     log_out = provide(LogOut, scope=Scope.REQUEST)
     get_profile = provide(GetProfile, scope=Scope.APP)
     enrich_profile = provide(EnrichProfile, scope=Scope.REQUEST)
+    purge_refresh_tokens = provide(PurgeRefreshTokens, scope=Scope.REQUEST)

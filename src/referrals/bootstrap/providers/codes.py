@@ -9,6 +9,7 @@ from referrals.application.policies import CodePolicy
 from referrals.application.ports.codes import CodeCache, LiveCodeQueries, ReferralCodeRepository
 from referrals.application.use_cases.create_referral_code import CreateReferralCode
 from referrals.application.use_cases.delete_referral_code import DeleteReferralCode
+from referrals.application.use_cases.expire_codes import ExpireCodes
 from referrals.application.use_cases.find_active_code import FindActiveCode
 from referrals.bootstrap.config import CodeSettings
 
@@ -27,6 +28,7 @@ class CodesProvider(Provider):
     create_referral_code = provide(CreateReferralCode, scope=Scope.REQUEST)
     delete_referral_code = provide(DeleteReferralCode, scope=Scope.REQUEST)
     find_active_code = provide(FindActiveCode, scope=Scope.APP)
+    expire_codes = provide(ExpireCodes, scope=Scope.REQUEST)
 
 
 class InProcessCodeCacheProvider(Provider):

@@ -1,6 +1,7 @@
 from dishka import Provider, Scope, from_context, provide
 
 from referrals.bootstrap.config import (
+    BackgroundSettings,
     CodeSettings,
     DatabaseSettings,
     IntegrationSettings,
@@ -45,3 +46,7 @@ class SettingsProvider(Provider):
     @provide
     def rate_limits(self, settings: Settings) -> RateLimitSettings:
         return settings.rate_limits
+
+    @provide
+    def background(self, settings: Settings) -> BackgroundSettings:
+        return settings.background

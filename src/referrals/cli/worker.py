@@ -1,0 +1,51 @@
+"""``worker``: the background work (codes expiring, purges) without HTTP, until SIGTERM or SIGINT."""
+
+import argparse
+import asyncio
+import logging
+import signal
+
+from referrals.bootstrap.config import Settings
+
+logger = logging.getLogger("referrals.worker")
+
+
+def register(subcommands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    parser = subcommands.add_parser(
+        "worker",
+        help="run the background work (expiring codes, purges) without serving HTTP",
+        description=(
+            "Run the background work without serving HTTP, a tick every BACKGROUND_INTERVAL seconds, until "
+            "SIGTERM or SIGINT. Any number may run beside the servers; with BACKGROUND_WORK=false on the "
+            "servers, the work is theirs alone."
+        ),
+    )
+    parser.set_defaults(run=work)
+
+
+def work(settings: Settings, _arguments: argparse.Namespace) -> int:
+    # Imported here: every command line parses this module, and the server's main process should not carry
+    # the whole application for a subcommand it does not run.
+    from referrals.bootstrap.logging import configure_logging  # noqa: PLC0415
+
+    server = settings.server
+    configure_logging(server.log_level, server.effective_log_format, access_log=False)
+    asyncio.run(_work(settings))
+    return 0
+
+
+async def _work(settings: Settings) -> None:
+    from referrals.bootstrap.background import Scheduler  # noqa: PLC0415 - see work
+    from referrals.bootstrap.container import make_container  # noqa: PLC0415
+
+    container = make_container(settings)
+    scheduler = Scheduler(container, settings.background)
+    loop = asyncio.get_running_loop()
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(stop_signal, scheduler.request_stop)
+    logger.info("Background worker started: a tick every %g s", settings.background.interval)
+    try:
+        await scheduler.run()
+    finally:
+        await container.close()
+    logger.info("Background worker stopped")
