@@ -16,6 +16,7 @@ OPERATION_IDS = {
     ("get", "/referral-code/{email}"): "findReferralCode",
     ("post", "/register-with-referral"): "registerWithReferral",
     ("get", "/referrals/{referrer_id}"): "listReferrals",
+    ("get", "/admin/events"): "listEvents",
     ("get", "/health"): "checkHealth",
     ("get", "/ready"): "checkReadiness",
 }

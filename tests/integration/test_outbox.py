@@ -49,7 +49,7 @@ async def stored_events(engine: AsyncEngine, *owners: User) -> list[tuple[int, s
         rows = (await connection.execute(select(events).order_by(events.c.id))).all()
     decoded = [(row.id, row.type, msgspec.json.decode(row.data)) for row in rows]
     wanted = {str(owner.id) for owner in owners}
-    return [event for event in decoded if event[2]["owner_id"] in wanted]
+    return [event for event in decoded if event[2].get("owner_id") in wanted]
 
 
 async def test_a_state_change_and_its_event_commit_together(engine: AsyncEngine) -> None:
