@@ -27,6 +27,15 @@ PROTECTED = {
     ("delete", "/referral-code/delete"),
     ("get", "/referrals/{referrer_id}"),
     ("get", "/admin/events"),
+    ("get", "/users/me/rewards"),
+    ("get", "/referrals/{referrer_id}/stats"),
+    ("put", "/program"),
+    ("post", "/conversions"),
+    ("get", "/admin/referrals"),
+    ("post", "/admin/referrals/{referee_id}/void"),
+    ("get", "/admin/rewards"),
+    ("post", "/admin/rewards/{reward_id}/redeem"),
+    ("post", "/admin/rewards/{reward_id}/void"),
 }
 
 

@@ -113,7 +113,18 @@ async def test_referrals_are_listed_newest_first_and_paginated(api: Api, clock: 
     assert first.json()["offset"] == 0
     listed = [item["email"] for item in first.json()["items"] + rest.json()["items"]]
     assert listed == list(reversed(emails))
-    assert set(first.json()["items"][0]) == {"id", "email", "created_at"}
+    newest = first.json()["items"][0]
+    assert set(newest) == {
+        "id",
+        "referrer_id",
+        "email",
+        "state",
+        "created_at",
+        "qualified_at",
+        "voided_at",
+        "void_reason",
+    }
+    assert (newest["referrer_id"], newest["state"], newest["qualified_at"]) == (str(referrer.id), "pending", None)
 
 
 async def test_referrals_survive_the_deletion_of_their_code(api: Api) -> None:

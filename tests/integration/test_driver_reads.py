@@ -60,10 +60,10 @@ async def a_referrer_with_a_code(engine: AsyncEngine) -> tuple[User, ReferralCod
     )
     async with async_sessionmaker(engine, expire_on_commit=False)() as session:
         async with unit_of_work(session).write():
-            await SqlaUserRepository(session).add(owner)
+            await SqlaUserRepository(session, unit_of_work(session)).add(owner)
             await SqlaReferralCodeRepository(session, unit_of_work(session)).add(code)
         async with unit_of_work(session).write():
-            await SqlaUserRepository(session).set_profile(owner.id, profile)
+            await SqlaUserRepository(session, unit_of_work(session)).set_profile(owner.id, profile)
     return owner, code
 
 

@@ -33,7 +33,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 async def an_owner(engine: AsyncEngine) -> User:
     owner = User(id=new_id(), email=f"{new_id().hex}@example.com", password_hash="h", created_at=NOW)
     async with async_sessionmaker(engine)() as session, unit_of_work(session).write():
-        await SqlaUserRepository(session).add(owner)
+        await SqlaUserRepository(session, unit_of_work(session)).add(owner)
     return owner
 
 

@@ -14,10 +14,12 @@ from referrals.adapters.persistence.engine import create_engine, create_sqlite_r
 from referrals.adapters.persistence.live_codes import SqlaLiveCodeQueries
 from referrals.adapters.persistence.reads import CommittedReads, ReadPoolLimits, SqliteReaderThread, committed_reads
 from referrals.adapters.persistence.referral_codes import SqlaReferralCodeRepository
+from referrals.adapters.persistence.referrals import SqlaReferralQueries
 from referrals.adapters.persistence.refresh_tokens import SqlaRefreshTokenRepository
-from referrals.adapters.persistence.users import SqlaReferralQueries, SqlaUserQueries, SqlaUserRepository
+from referrals.adapters.persistence.users import SqlaUserQueries, SqlaUserRepository
 from referrals.application.errors import CodeCollision
 from referrals.application.ports.codes import LiveCode, LiveCodeQueries
+from referrals.application.ports.referrals import ReferralFilter
 from referrals.domain.codes import generate_code
 from referrals.domain.errors import ActiveCodeExists, EmailTaken, SelfReferral
 from referrals.domain.ids import new_id
@@ -75,7 +77,7 @@ def a_code(owner: User, **fields: object) -> ReferralCode:
 async def saved(session: AsyncSession, *users: User) -> None:
     async with unit_of_work(session).write():
         for user in users:
-            await SqlaUserRepository(session).add(user)
+            await SqlaUserRepository(session, unit_of_work(session)).add(user)
 
 
 async def test_a_user_round_trips_with_aware_utc_times(session: AsyncSession, reads: CommittedReads) -> None:
@@ -184,7 +186,7 @@ async def test_referrals_page_counts_everything(session: AsyncSession) -> None:
     ]
     await saved(session, referrer, *friends)
 
-    items, total = await SqlaReferralQueries(session).referrals_of(referrer.id, limit=2, offset=0)
+    items, total = await SqlaReferralQueries(session).page(ReferralFilter(referrer_id=referrer.id), 2, 0)
 
     assert total == 3
     assert [item.email for item in items] == ["f2@example.com", "f1@example.com"]
@@ -196,9 +198,11 @@ async def test_writers_queue_instead_of_failing(engine: AsyncEngine) -> None:
 
     async def write(n: int) -> None:
         async with factory() as session:
-            await SqlaUserRepository(session).email_exists("x@example.com")  # a read first, then the write
+            await SqlaUserRepository(session, unit_of_work(session)).email_exists(
+                "x@example.com"
+            )  # a read first, then the write
             async with unit_of_work(session).write():
-                await SqlaUserRepository(session).add(a_user(f"w{n}@example.com"))
+                await SqlaUserRepository(session, unit_of_work(session)).add(a_user(f"w{n}@example.com"))
                 await asyncio.sleep(0.01)
 
     await asyncio.gather(*(write(n) for n in range(15)))
@@ -233,10 +237,10 @@ async def test_a_user_is_read_by_id_once_committed_with_its_profile(
     profile = EnrichedProfile(Profile(full_name="Ada Lovelace", company="Analytical Engines"), NOW, "clearbit")
 
     async with unit_of_work(session).write():
-        await SqlaUserRepository(session).add(user)
+        await SqlaUserRepository(session, unit_of_work(session)).add(user)
         assert await accounts.by_id(user.id) is None  # not committed yet
     async with unit_of_work(session).write():
-        await SqlaUserRepository(session).set_profile(user.id, profile)
+        await SqlaUserRepository(session, unit_of_work(session)).set_profile(user.id, profile)
 
     assert await accounts.by_id(user.id) == replace(user, profile=profile)
     assert await accounts.by_id(new_id()) is None

@@ -25,11 +25,15 @@ logger = logging.getLogger(__name__)
 # Every tag an operation carries, described once: generators name their modules after them.
 TAGS = [
     Tag(name="auth", description="Accounts and sessions: register, the OAuth 2.0 token endpoint, refresh, log out."),
-    Tag(name="users", description="The caller's own account."),
+    Tag(name="users", description="The caller's own account and rewards."),
     Tag(name="referral codes", description="A referrer's code: create it, find it by the referrer's email, delete it."),
-    Tag(name="referrals", description="Registering with a code, and the referrer's list of referrals."),
+    Tag(name="referrals", description="Registering with a code, and a referrer's referrals and stats."),
+    Tag(
+        name="programme",
+        description="The programme's terms, and the conversions the operator's backend reports.",
+    ),
     Tag(name="operations", description="Liveness and readiness, for load balancers and orchestrators."),
-    Tag(name="operators", description="For operators' API keys: the event feed."),
+    Tag(name="operators", description="For operators' API keys: the event feed, referrals, voids and payouts."),
 ]
 
 

@@ -25,6 +25,7 @@ from referrals.application.errors import (
     InvalidCredentials,
     InvalidRefreshToken,
     NotReferrer,
+    ProgrammeChanged,
     TooManyAttempts,
     UnknownAccount,
 )
@@ -41,6 +42,21 @@ from referrals.domain.errors import (
     SelfReferral,
     UndeliverableEmail,
     WeakPassword,
+)
+from referrals.domain.programme_errors import (
+    ConversionIdReused,
+    ConversionInFuture,
+    InvalidConversion,
+    InvalidCurrency,
+    InvalidDuration,
+    InvalidRewardRule,
+    ReferralAlreadyVoided,
+    ReferralNotFound,
+    RewardAlreadyRedeemed,
+    RewardNotAvailable,
+    RewardNotFound,
+    RewardNotVoidable,
+    UnknownConversionUser,
 )
 
 logger = logging.getLogger(__name__)
@@ -74,6 +90,21 @@ STATUS_BY_ERROR: dict[type[Refusal], HTTPStatus] = {
     ApiKeyNameTaken: HTTPStatus.CONFLICT,
     ApiKeyNotFound: HTTPStatus.NOT_FOUND,
     UnknownAccount: HTTPStatus.NOT_FOUND,
+    InvalidDuration: HTTPStatus.UNPROCESSABLE_ENTITY,
+    InvalidCurrency: HTTPStatus.UNPROCESSABLE_ENTITY,
+    InvalidRewardRule: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ProgrammeChanged: HTTPStatus.CONFLICT,
+    # The schema states it in words (exactly one of two fields): the request's shape is wrong.
+    InvalidConversion: HTTPStatus.BAD_REQUEST,
+    ConversionInFuture: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ConversionIdReused: HTTPStatus.CONFLICT,
+    UnknownConversionUser: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ReferralNotFound: HTTPStatus.NOT_FOUND,
+    ReferralAlreadyVoided: HTTPStatus.CONFLICT,
+    RewardAlreadyRedeemed: HTTPStatus.CONFLICT,
+    RewardNotFound: HTTPStatus.NOT_FOUND,
+    RewardNotAvailable: HTTPStatus.CONFLICT,
+    RewardNotVoidable: HTTPStatus.CONFLICT,
 }
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="referrals"'}
 

@@ -160,19 +160,6 @@ class ActiveCodeResponse(msgspec.Struct, frozen=True):
     expires_at: datetime
 
 
-class ReferralResponse(msgspec.Struct, frozen=True):
-    id: UUID
-    email: str
-    created_at: datetime
-
-
-class ReferralPageResponse(msgspec.Struct, frozen=True):
-    items: list[ReferralResponse]
-    total: int
-    limit: int
-    offset: int
-
-
 class HealthResponse(msgspec.Struct, frozen=True):
     status: Literal["ok"] = "ok"
 

@@ -82,3 +82,10 @@ class InsufficientScope(ApplicationError):
 class UnknownAccount(ApplicationError):
     code = "unknown-account"
     default_message = "No account has this email address."
+
+
+class ProgrammeChanged(ApplicationError):
+    """Another version of the programme was set at the same moment; the use case tries again."""
+
+    code = "programme-changed"
+    default_message = "The programme changed while this change was made; try again."

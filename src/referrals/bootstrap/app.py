@@ -8,7 +8,17 @@ from dishka import Provider
 from litestar import Litestar, Request, Response, Router
 
 from referrals.adapters.persistence.refusals import is_refusal
-from referrals.api.controllers import admin, auth, operations, referral_codes, referrals, users
+from referrals.api.controllers import (
+    admin,
+    admin_programme,
+    auth,
+    operations,
+    programme,
+    referral_codes,
+    referrals,
+    rewards,
+    users,
+)
 from referrals.api.docs import docs_assets_router, openapi_config
 from referrals.api.errors import exception_handlers, on_dependency_unavailable, on_unexpected_error
 from referrals.api.injection import attach_container
@@ -59,7 +69,16 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
             # operational and docs routes require nothing and skip the check.
             Router(
                 path="/",
-                route_handlers=[auth.router, users.router, referral_codes.router, referrals.router, admin.router],
+                route_handlers=[
+                    auth.router,
+                    users.router,
+                    rewards.router,
+                    referral_codes.router,
+                    referrals.router,
+                    programme.router,
+                    admin.router,
+                    admin_programme.router,
+                ],
                 before_request=Preflight(),
             ),
             operations.health,

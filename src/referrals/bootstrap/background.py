@@ -18,6 +18,7 @@ from dishka import AsyncContainer
 
 from referrals.application.ports.common import Clock
 from referrals.application.use_cases.expire_codes import ExpireCodes
+from referrals.application.use_cases.mature_rewards import MatureRewards
 from referrals.application.use_cases.purge_events import PurgeEvents
 from referrals.application.use_cases.purge_refresh_tokens import PurgeRefreshTokens
 from referrals.bootstrap.config import BackgroundSettings
@@ -50,6 +51,7 @@ class Job:
 # A new time-driven job is one line here (and its use case in its area's provider).
 JOBS: Final[tuple[Job, ...]] = (
     Job(ExpireCodes),
+    Job(MatureRewards),
     Job(PurgeRefreshTokens, every=HOUSEKEEPING_PERIOD),
     Job(PurgeEvents, every=HOUSEKEEPING_PERIOD),
 )

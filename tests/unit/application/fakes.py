@@ -38,12 +38,13 @@ from referrals.application.ports.accounts import (
 from referrals.application.ports.codes import CacheMiss, CodeCache, LiveCode, LiveCodeQueries, ReferralCodeRepository
 from referrals.application.ports.common import Clock, DatabaseProbe, TransactionManager
 from referrals.application.ports.events import EventRecorder
-from referrals.application.ports.referrals import Referral, ReferralQueries
+from referrals.application.ports.referrals import ReferralCounts, ReferralFilter, ReferralQueries
 from referrals.application.sessions import SessionTokens
 from referrals.application.throttling import LoginThrottle, Throttle
 from referrals.domain.emails import DomainNames
 from referrals.domain.errors import ActiveCodeExists, EmailTaken, SelfReferral
 from referrals.domain.events import DomainEvent
+from referrals.domain.referral import Referral, ReferralState
 from referrals.domain.referral_code import CodeState, ReferralCode, code_event
 from referrals.domain.refresh_token import RefreshToken
 from referrals.domain.user import EnrichedProfile, Profile, User
@@ -131,10 +132,9 @@ class FakeTransactionManager(TransactionManager, EventRecorder):
         database.journal.append(COMMIT)
 
 
-class FakeUserRepository(UserRepository, UserQueries, ReferralQueries):
+class FakeUserRepository(UserRepository, UserQueries):
     def __init__(self, database: Database) -> None:
         self._database = database
-        self.pages_asked: list[tuple[UUID, int, int]] = []
 
     async def add(self, user: User) -> None:
         # The unique index and the check constraint of the real table.
@@ -169,15 +169,44 @@ class FakeUserRepository(UserRepository, UserQueries, ReferralQueries):
         if user_id in self._database.users:
             self._database.users[user_id] = replace(self._database.users[user_id], profile=profile)
 
-    async def referrals_of(self, referrer_id: UUID, limit: int, offset: int) -> tuple[Sequence[Referral], int]:
-        self.pages_asked.append((referrer_id, limit, offset))
-        referrals = sorted(
-            (user for user in self._database.users.values() if user.referrer_id == referrer_id),
-            key=lambda user: (user.created_at, user.id),
-            reverse=True,
-        )
-        page = [Referral(user.id, user.email, user.created_at) for user in referrals[offset : offset + limit]]
-        return page, len(referrals)
+
+class FakeReferralQueries(ReferralQueries):
+    """Referrals as the users table implies them: every user with a referrer is a pending referral."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self.pages_asked: list[tuple[UUID, int, int]] = []
+
+    def _committed(self) -> dict[UUID, User]:
+        snapshot = self._database.open_snapshot
+        return self._database.users if snapshot is None else snapshot.users
+
+    def _referrals(self, where: ReferralFilter) -> list[Referral]:
+        referrals = [
+            Referral(
+                id=user.id,
+                referrer_id=user.referrer_id,
+                email=user.email,
+                state=ReferralState.PENDING,
+                created_at=user.created_at,
+            )
+            for user in self._committed().values()
+            if user.referrer_id is not None and where.referrer_id in {None, user.referrer_id}
+        ]
+        referrals = [referral for referral in referrals if where.state in {None, referral.state}]
+        return sorted(referrals, key=lambda referral: (referral.created_at, referral.id), reverse=True)
+
+    async def page(self, where: ReferralFilter, limit: int, offset: int) -> tuple[Sequence[Referral], int]:
+        if where.referrer_id is not None:
+            self.pages_asked.append((where.referrer_id, limit, offset))
+        referrals = self._referrals(where)
+        return referrals[offset : offset + limit], len(referrals)
+
+    async def get(self, referee_id: UUID) -> Referral | None:
+        return next((referral for referral in self._referrals(ReferralFilter()) if referral.id == referee_id), None)
+
+    async def counts(self, referrer_id: UUID) -> ReferralCounts:
+        return ReferralCounts(pending=len(self._referrals(ReferralFilter(referrer_id=referrer_id))))
 
 
 class FakeReferralCodeRepository(ReferralCodeRepository, LiveCodeQueries):
@@ -443,6 +472,7 @@ class World:
 
     database: Database
     users: FakeUserRepository
+    referrals: FakeReferralQueries
     codes: FakeReferralCodeRepository
     tokens: FakeRefreshTokenRepository
     transaction: FakeTransactionManager
@@ -480,6 +510,7 @@ def make_world(
     return World(
         database=database,
         users=FakeUserRepository(database),
+        referrals=FakeReferralQueries(database),
         codes=FakeReferralCodeRepository(database, transaction),
         tokens=tokens,
         transaction=transaction,

@@ -89,7 +89,7 @@ def find_active_code(world: World) -> FindActiveCode:
 
 
 def list_referrals(world: World) -> ListReferrals:
-    return ListReferrals(queries=world.users)
+    return ListReferrals(queries=world.referrals)
 
 
 async def registered(

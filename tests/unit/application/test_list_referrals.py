@@ -3,7 +3,9 @@ from datetime import timedelta
 import pytest
 
 from referrals.application.errors import NotReferrer
-from referrals.application.use_cases.list_referrals import MAX_PAGE_SIZE, ReferralsRequest
+from referrals.application.pages import MAX_PAGE_SIZE, PageRequest
+from referrals.application.ports.operators import UserCaller
+from referrals.application.use_cases.list_referrals import ReferralsRequest
 from referrals.domain.ids import new_id
 from referrals.domain.user import User
 from tests.unit.application.fakes import World
@@ -25,7 +27,7 @@ async def test_referrals_are_the_referrers_own_newest_first(world: World) -> Non
     other_code = await with_code(world, other)
     await registered(world, "not-mine@example.com", code=other_code.code)
 
-    page = await list_referrals(world)(ReferralsRequest(referrer.id, referrer.id, limit=2, offset=0))
+    page = await list_referrals(world)(ReferralsRequest(UserCaller(referrer.id), referrer.id, page=PageRequest(2, 0)))
 
     assert [item.email for item in page.items] == ["f2@example.com", "f1@example.com"]
     assert page.total == 3
@@ -38,7 +40,7 @@ async def test_referrals_are_the_referrers_own_newest_first(world: World) -> Non
 async def test_the_next_page_follows_on(world: World) -> None:
     referrer = await referrer_with(world, 3)
 
-    page = await list_referrals(world)(ReferralsRequest(referrer.id, referrer.id, limit=2, offset=2))
+    page = await list_referrals(world)(ReferralsRequest(UserCaller(referrer.id), referrer.id, page=PageRequest(2, 2)))
 
     assert [item.email for item in page.items] == ["f0@example.com"]
     assert page.total == 3
@@ -47,7 +49,7 @@ async def test_the_next_page_follows_on(world: World) -> None:
 async def test_a_page_past_the_end_is_empty_but_still_counts(world: World) -> None:
     referrer = await referrer_with(world, 2)
 
-    page = await list_referrals(world)(ReferralsRequest(referrer.id, referrer.id, limit=10, offset=50))
+    page = await list_referrals(world)(ReferralsRequest(UserCaller(referrer.id), referrer.id, page=PageRequest(10, 50)))
 
     assert list(page.items) == []
     assert page.total == 2
@@ -56,7 +58,7 @@ async def test_a_page_past_the_end_is_empty_but_still_counts(world: World) -> No
 async def test_a_referrer_without_referrals_gets_an_empty_page(world: World) -> None:
     referrer = await registered(world)
 
-    page = await list_referrals(world)(ReferralsRequest(referrer.id, referrer.id))
+    page = await list_referrals(world)(ReferralsRequest(UserCaller(referrer.id), referrer.id))
 
     assert (list(page.items), page.total, page.limit, page.offset) == ([], 0, 20, 0)
 
@@ -66,9 +68,9 @@ async def test_another_user_may_not_read_them(world: World) -> None:
     intruder = await registered(world, "eve@example.com")
 
     with pytest.raises(NotReferrer):
-        await list_referrals(world)(ReferralsRequest(requester_id=intruder.id, referrer_id=referrer.id))
+        await list_referrals(world)(ReferralsRequest(caller=UserCaller(intruder.id), referrer_id=referrer.id))
 
-    assert world.users.pages_asked == []
+    assert world.referrals.pages_asked == []
 
 
 @pytest.mark.parametrize(
@@ -90,16 +92,18 @@ async def test_paging_is_clamped_before_the_query(
 ) -> None:
     referrer = await registered(world)
 
-    page = await list_referrals(world)(ReferralsRequest(referrer.id, referrer.id, limit=limit, offset=offset))
+    page = await list_referrals(world)(
+        ReferralsRequest(UserCaller(referrer.id), referrer.id, page=PageRequest(limit, offset))
+    )
 
     assert (page.limit, page.offset) == expected
-    assert world.users.pages_asked == [(referrer.id, *expected)]
+    assert world.referrals.pages_asked == [(referrer.id, *expected)]
 
 
 async def test_a_clamped_limit_really_limits_the_page(world: World) -> None:
     referrer = await referrer_with(world, 3)
 
-    page = await list_referrals(world)(ReferralsRequest(referrer.id, referrer.id, limit=0, offset=-3))
+    page = await list_referrals(world)(ReferralsRequest(UserCaller(referrer.id), referrer.id, page=PageRequest(0, -3)))
 
     assert [item.email for item in page.items] == ["f2@example.com"]
     assert page.total == 3
@@ -108,6 +112,6 @@ async def test_a_clamped_limit_really_limits_the_page(world: World) -> None:
 async def test_an_unknown_referrer_asking_for_itself_gets_an_empty_page(world: World) -> None:
     ghost = new_id()
 
-    page = await list_referrals(world)(ReferralsRequest(ghost, ghost))
+    page = await list_referrals(world)(ReferralsRequest(UserCaller(ghost), ghost))
 
     assert page.total == 0

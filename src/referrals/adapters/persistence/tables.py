@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -161,4 +162,81 @@ api_keys = Table(
         sqlite_where=text("revoked_at IS NULL"),
         postgresql_where=text("revoked_at IS NULL"),
     ),
+)
+
+# The programme. A referral row exists for every user who registered with a code; its id is the referee's.
+REFERRAL_STATES = ("pending", "qualified", "voided")
+VOID_REASONS = ("fraud", "refund", "duplicate", "other")
+
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("referrer_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("qualified_at", UtcDateTime, nullable=True),
+    Column("voided_at", UtcDateTime, nullable=True),
+    Column("void_reason", String(16), nullable=True),
+    Column("void_note", String(500), nullable=True),
+    CheckConstraint(f"state IN {REFERRAL_STATES!r}", name="known_state"),
+    CheckConstraint(f"void_reason IS NULL OR void_reason IN {VOID_REASONS!r}", name="known_void_reason"),
+    CheckConstraint("referrer_id <> id", name="not_self_referral"),
+    Index(None, "referrer_id", "created_at"),
+    Index(None, "state", "created_at"),
+)
+
+# One row per PUT /program; the highest version is in force. The terms are the document the API shows.
+program_versions = Table(
+    "program_versions",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("terms", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("version > 0", name="positive_version"),
+)
+
+# The operator's own id is the key: a conversion reported twice is stored once, whatever races the reports run.
+conversions = Table(
+    "conversions",
+    metadata,
+    Column("id", String(255), primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("amount", BigInteger, nullable=True),
+    Column("currency", String(16), nullable=True),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("qualified", Boolean, nullable=False),
+    CheckConstraint("(amount IS NULL) = (currency IS NULL)", name="amount_with_currency"),
+    Index(None, "user_id", "received_at"),
+)
+
+REWARD_STATES = ("pending", "available", "redeemed", "voided")
+REWARD_ROLES = ("referrer", "referee")
+
+# At most one reward per referral and role: a referral qualifies once, whichever conversion wins the race.
+rewards = Table(
+    "rewards",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("referral_id", Uuid, ForeignKey("referrals.id"), nullable=False),
+    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("available_at", UtcDateTime, nullable=False),
+    Column("redeemed_at", UtcDateTime, nullable=True),
+    Column("voided_at", UtcDateTime, nullable=True),
+    Column("program_version", Integer, nullable=False),
+    Column("conversion_id", String(255), ForeignKey("conversions.id"), nullable=False),
+    CheckConstraint(f"state IN {REWARD_STATES!r}", name="known_state"),
+    CheckConstraint(f"role IN {REWARD_ROLES!r}", name="known_role"),
+    CheckConstraint("amount > 0", name="positive_amount"),
+    Index("uq_rewards_one_per_referral_and_role", "referral_id", "role", unique=True),
+    Index(None, "user_id", "role", "created_at"),
+    Index(None, "state", "available_at"),
+    Index(None, "conversion_id"),
 )

@@ -1,17 +1,18 @@
-from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, bindparam, exists, func, insert, select, update
+from sqlalchemy import Select, bindparam, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from referrals.adapters.persistence.constraints import reraise_as_domain_error
 from referrals.adapters.persistence.reads import CommittedReads
+from referrals.adapters.persistence.referrals import add_referral
 from referrals.adapters.persistence.tables import users
 from referrals.application.ports.accounts import UserQueries, UserRepository
-from referrals.application.ports.referrals import Referral, ReferralQueries
+from referrals.application.ports.events import EventRecorder
 from referrals.domain.errors import EmailTaken, SelfReferral
+from referrals.domain.referral import Referral, ReferralState
 from referrals.domain.user import EnrichedProfile, Profile, User
 
 # Built once, like every statement on a hot read path.
@@ -21,8 +22,9 @@ _ERROR_BY_CONSTRAINT = {"uq_users_email": EmailTaken, "ck_users_not_self_referra
 
 
 class SqlaUserRepository(UserRepository):
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, events: EventRecorder) -> None:
         self._session = session
+        self._events = events
 
     async def add(self, user: User) -> None:
         try:
@@ -38,6 +40,16 @@ class SqlaUserRepository(UserRepository):
             )
         except IntegrityError as error:
             reraise_as_domain_error(error, _ERROR_BY_CONSTRAINT)
+        if user.referrer_id is not None:
+            # A user who registers with a code is a referral from that moment: both rows or neither.
+            referral = Referral(
+                id=user.id,
+                referrer_id=user.referrer_id,
+                email=user.email,
+                state=ReferralState.PENDING,
+                created_at=user.created_at,
+            )
+            await add_referral(self._session, self._events, referral)
 
     async def get(self, user_id: UUID) -> User | None:
         row = (await self._session.execute(select(users).where(users.c.id == user_id))).mappings().one_or_none()
@@ -78,23 +90,6 @@ class SqlaUserQueries(UserQueries):
     async def _one(self, statement: Select[Any], parameters: dict[str, Any]) -> User | None:
         row = await self._reads.first(statement, parameters)
         return None if row is None else _to_user(row)
-
-
-class SqlaReferralQueries(ReferralQueries):
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    async def referrals_of(self, referrer_id: UUID, limit: int, offset: int) -> tuple[Sequence[Referral], int]:
-        page = await self._session.execute(
-            select(users.c.id, users.c.email, users.c.created_at)
-            .where(users.c.referrer_id == referrer_id)
-            .order_by(users.c.created_at.desc(), users.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        items = [Referral(id=row.id, email=row.email, created_at=row.created_at) for row in page]
-        total = await self._session.scalar(select(func.count()).where(users.c.referrer_id == referrer_id))
-        return items, int(total or 0)
 
 
 def _to_user(row: Any) -> User:

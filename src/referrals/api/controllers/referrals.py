@@ -6,16 +6,22 @@ from dishka import FromDishka
 from litestar import Request, Response, Router, get, post
 from litestar.params import JSONBody, Parameter, PathParameter
 
-from referrals.api.auth import BEARER_SECURITY, caller_id
+from referrals.api.auth import BEARER_SECURITY
 from referrals.api.injection import inject
 from referrals.api.openapi_operations import PublicOperation
+from referrals.api.operator_auth import API_KEY_SECURITY, authenticated_caller
 from referrals.api.preflight import route_policy
 from referrals.api.problems import problem_responses
+from referrals.api.programme_schemas import ReferralPageResponse, ReferrerStatsResponse
+from referrals.api.programme_views import referral_page_view, stats_view
 from referrals.api.rate_limits import Budget
-from referrals.api.schemas import ReferralPageResponse, ReferralResponse, RegisterWithReferralRequest, UserResponse
+from referrals.api.schemas import RegisterWithReferralRequest, UserResponse
 from referrals.api.views import registered_response
-from referrals.application.use_cases.list_referrals import MAX_PAGE_SIZE, ListReferrals, ReferralsRequest
+from referrals.application.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
+from referrals.application.use_cases.list_referrals import ListReferrals, ReferralsRequest
+from referrals.application.use_cases.referrer_stats import GetReferrerStats
 from referrals.application.use_cases.register_user import RegisterUser, Registration
+from referrals.domain.referral import ReferralState
 
 
 @post(
@@ -38,27 +44,51 @@ async def register_with_referral(
     return registered_response(await register_user(registration), request)
 
 
+# The referrer by token, or a key with referrals:read.
+REFERRER_VIEW_SECURITY = [*BEARER_SECURITY, *API_KEY_SECURITY]
+ReferrerId = Annotated[UUID, PathParameter(description="The referrer's id.")]
+
+
 @get(
     "/referrals/{referrer_id:str}",
     operation_id="listReferrals",
-    opt=route_policy(token=True),
-    security=BEARER_SECURITY,
+    opt=route_policy(),
+    security=REFERRER_VIEW_SECURITY,
     responses=problem_responses(400, 401, 403, 503),
 )
 @inject
 async def list_referrals(
     request: Request[Any, Any, Any],
-    referrer_id: Annotated[UUID, PathParameter(description="The referrer's id.")],
+    referrer_id: ReferrerId,
     list_referrals: FromDishka[ListReferrals],
-    limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = 20,
+    state_filter: Annotated[
+        ReferralState | None, Parameter(query="state", description="Only referrals in this state.")
+    ] = None,
+    limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     offset: Annotated[int, Parameter(ge=0, le=2**31 - 1)] = 0,
 ) -> ReferralPageResponse:
-    """The caller's referrals, newest first. Only the referrer may read their own list."""
+    """A referrer's referrals, newest first: for the referrer's own token, or a key with `referrals:read`."""
+    caller = await authenticated_caller(request)
     page = await list_referrals(
-        ReferralsRequest(requester_id=caller_id(request), referrer_id=referrer_id, limit=limit, offset=offset)
+        ReferralsRequest(caller=caller, referrer_id=referrer_id, state=state_filter, page=PageRequest(limit, offset))
     )
-    items = [ReferralResponse(id=item.id, email=item.email, created_at=item.created_at) for item in page.items]
-    return ReferralPageResponse(items=items, total=page.total, limit=page.limit, offset=page.offset)
+    return referral_page_view(page)
 
 
-router = Router(path="/", route_handlers=[register_with_referral, list_referrals], tags=["referrals"])
+@get(
+    "/referrals/{referrer_id:str}/stats",
+    operation_id="getReferrerStats",
+    opt=route_policy(),
+    security=REFERRER_VIEW_SECURITY,
+    responses=problem_responses(400, 401, 403, 503),
+)
+@inject
+async def referrer_stats(
+    request: Request[Any, Any, Any], referrer_id: ReferrerId, get_stats: FromDishka[GetReferrerStats]
+) -> ReferrerStatsResponse:
+    """How a referrer's referrals stand, and the sums of the referrer's own rewards per currency and state:
+    for the referrer's own token, or a key with `referrals:read`."""
+    return stats_view(await get_stats(await authenticated_caller(request), referrer_id))
+
+
+router = Router(path="/", route_handlers=[register_with_referral, list_referrals, referrer_stats], tags=["referrals"])

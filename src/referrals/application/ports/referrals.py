@@ -1,20 +1,47 @@
-"""Referrals: who referred whom."""
+"""Referrals: who referred whom, and where each referral stands."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from referrals.domain.referral import Referral, ReferralState
+
 
 @dataclass(frozen=True, slots=True)
-class Referral:
-    id: UUID
-    email: str
-    created_at: datetime
+class ReferralFilter:
+    referrer_id: UUID | None = None
+    state: ReferralState | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralCounts:
+    pending: int = 0
+    qualified: int = 0
+    voided: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.pending + self.qualified + self.voided
 
 
 class ReferralQueries(Protocol):
-    async def referrals_of(self, referrer_id: UUID, limit: int, offset: int) -> tuple[Sequence[Referral], int]:
-        """One page of the referrer's referrals, newest first, and how many there are in all."""
+    async def page(self, where: ReferralFilter, limit: int, offset: int) -> tuple[Sequence[Referral], int]:
+        """One page of the referrals that match, newest first, and how many match in all."""
+        ...
+
+    async def get(self, referee_id: UUID) -> Referral | None: ...
+
+    async def counts(self, referrer_id: UUID) -> ReferralCounts: ...
+
+
+class ReferralRepository(Protocol):
+    """Referrals inside a write transaction; every change of state records its event."""
+
+    async def lock(self, referee_id: UUID) -> Referral | None:
+        """The referee's referral, locked until the transaction ends: its changes take turns."""
+        ...
+
+    async def save(self, referral: Referral, note: str | None = None) -> None:
+        """Store the referral's new state (``note`` with a void) and record the event of that state."""
         ...

@@ -1,39 +1,42 @@
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
-from referrals.application.errors import NotReferrer
-from referrals.application.ports.referrals import Referral, ReferralQueries
-
-MAX_PAGE_SIZE = 100
+from referrals.application.access import check_may_read_referrer
+from referrals.application.pages import Page, PageRequest
+from referrals.application.ports.operators import Caller
+from referrals.application.ports.referrals import ReferralFilter, ReferralQueries
+from referrals.domain.referral import Referral, ReferralState
 
 
 @dataclass(frozen=True, slots=True)
 class ReferralsRequest:
-    requester_id: UUID
+    caller: Caller
     referrer_id: UUID
-    limit: int = 20
-    offset: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class ReferralPage:
-    items: Sequence[Referral]
-    total: int
-    limit: int
-    offset: int
+    state: ReferralState | None = None
+    page: PageRequest = field(default_factory=PageRequest)
 
 
 @dataclass(frozen=True, slots=True)
 class ListReferrals:
-    """The referrer's own referrals, newest first. Nobody else may read them."""
+    """A referrer's referrals, newest first: for the referrer, or a key that may read referrals."""
 
     queries: ReferralQueries
 
-    async def __call__(self, request: ReferralsRequest) -> ReferralPage:
-        if request.requester_id != request.referrer_id:
-            raise NotReferrer
-        limit = max(1, min(request.limit, MAX_PAGE_SIZE))
-        offset = max(0, request.offset)
-        items, total = await self.queries.referrals_of(request.referrer_id, limit, offset)
-        return ReferralPage(items=items, total=total, limit=limit, offset=offset)
+    async def __call__(self, request: ReferralsRequest) -> Page[Referral]:
+        check_may_read_referrer(request.caller, request.referrer_id)
+        page = request.page.clamped()
+        where = ReferralFilter(referrer_id=request.referrer_id, state=request.state)
+        items, total = await self.queries.page(where, page.limit, page.offset)
+        return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@dataclass(frozen=True, slots=True)
+class BrowseReferrals:
+    """Every referral, or those of one referrer or in one state, newest first: the operator's view."""
+
+    queries: ReferralQueries
+
+    async def __call__(self, where: ReferralFilter, page: PageRequest) -> Page[Referral]:
+        page = page.clamped()
+        items, total = await self.queries.page(where, page.limit, page.offset)
+        return Page(items=items, total=total, limit=page.limit, offset=page.offset)

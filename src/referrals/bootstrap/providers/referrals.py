@@ -1,10 +1,44 @@
-from dishka import Provider, Scope, provide
+from dishka import Provider, Scope, provide, provide_all
 
-from referrals.adapters.persistence.users import SqlaReferralQueries
-from referrals.application.ports.referrals import ReferralQueries
-from referrals.application.use_cases.list_referrals import ListReferrals
+from referrals.adapters.persistence.conversions import SqlaConversionRepository
+from referrals.adapters.persistence.programme import SqlaProgrammeRepository
+from referrals.adapters.persistence.referrals import SqlaReferralQueries, SqlaReferralRepository
+from referrals.adapters.persistence.rewards import SqlaRewardQueries, SqlaRewardRepository
+from referrals.application.ports.programme import ProgrammeRepository
+from referrals.application.ports.referrals import ReferralQueries, ReferralRepository
+from referrals.application.ports.rewards import ConversionRepository, RewardQueries, RewardRepository
+from referrals.application.use_cases.list_referrals import BrowseReferrals, ListReferrals
+from referrals.application.use_cases.list_rewards import ListRewards
+from referrals.application.use_cases.mature_rewards import MatureRewards
+from referrals.application.use_cases.programme import GetProgramme, SetProgramme
+from referrals.application.use_cases.record_conversion import RecordConversion
+from referrals.application.use_cases.referrer_stats import GetReferrerStats
+from referrals.application.use_cases.settle_rewards import RedeemReward, VoidReward
+from referrals.application.use_cases.void_referral import VoidReferral
 
 
 class ReferralsProvider(Provider):
-    referral_queries = provide(SqlaReferralQueries, provides=ReferralQueries, scope=Scope.REQUEST)
-    list_referrals = provide(ListReferrals, scope=Scope.REQUEST)
+    """The programme: its terms, conversions, referrals and rewards, all on the request's session."""
+
+    scope = Scope.REQUEST
+
+    referral_queries = provide(SqlaReferralQueries, provides=ReferralQueries)
+    referral_repository = provide(SqlaReferralRepository, provides=ReferralRepository)
+    programme = provide(SqlaProgrammeRepository, provides=ProgrammeRepository)
+    conversions = provide(SqlaConversionRepository, provides=ConversionRepository)
+    reward_queries = provide(SqlaRewardQueries, provides=RewardQueries)
+    reward_repository = provide(SqlaRewardRepository, provides=RewardRepository)
+
+    use_cases = provide_all(
+        ListReferrals,
+        BrowseReferrals,
+        GetReferrerStats,
+        ListRewards,
+        GetProgramme,
+        SetProgramme,
+        RecordConversion,
+        VoidReferral,
+        RedeemReward,
+        VoidReward,
+        MatureRewards,
+    )

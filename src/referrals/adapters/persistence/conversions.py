@@ -1,0 +1,63 @@
+"""Conversions, keyed by the operator's own id."""
+
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from referrals.adapters.persistence.tables import conversions
+from referrals.application.ports.rewards import ConversionRepository, StoredConversion
+from referrals.domain.conversion import Conversion
+from referrals.domain.money import Money
+
+
+class SqlaConversionRepository(ConversionRepository):
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, conversion: Conversion) -> bool:
+        values = {
+            "id": conversion.id,
+            "user_id": conversion.user_id,
+            "type": conversion.type,
+            "amount": None if conversion.value is None else conversion.value.amount,
+            "currency": None if conversion.value is None else conversion.value.currency,
+            "occurred_at": conversion.occurred_at,
+            "received_at": conversion.received_at,
+            "qualified": False,
+        }
+        # ON CONFLICT DO NOTHING: a report racing another with the same id waits for it, then stores nothing,
+        # without an error that would end the transaction.
+        dialect = self._session.get_bind().dialect.name
+        statement: Any
+        if dialect == "postgresql":
+            statement = postgresql.insert(conversions).values(values).on_conflict_do_nothing(index_elements=["id"])
+        elif dialect == "sqlite":
+            statement = sqlite.insert(conversions).values(values).on_conflict_do_nothing(index_elements=["id"])
+        else:
+            statement = insert(conversions).values(values)
+        result = await self._session.execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def mark_qualified(self, conversion_id: str) -> None:
+        await self._session.execute(update(conversions).where(conversions.c.id == conversion_id).values(qualified=True))
+
+    async def get(self, conversion_id: str) -> StoredConversion | None:
+        row = (
+            (await self._session.execute(select(conversions).where(conversions.c.id == conversion_id)))
+            .mappings()
+            .one_or_none()
+        )
+        if row is None:
+            return None
+        value = None if row["amount"] is None else Money(row["amount"], row["currency"])
+        conversion = Conversion(
+            id=row["id"],
+            user_id=row["user_id"],
+            type=row["type"],
+            value=value,
+            occurred_at=row["occurred_at"],
+            received_at=row["received_at"],
+        )
+        return StoredConversion(conversion=conversion, qualified=bool(row["qualified"]))

@@ -1,0 +1,104 @@
+"""Referrals and their lifecycle, with the referee's email beside each."""
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, and_, func, insert, select, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from referrals.adapters.persistence.tables import referrals, users
+from referrals.application.ports.events import EventRecorder
+from referrals.application.ports.referrals import ReferralCounts, ReferralFilter, ReferralQueries, ReferralRepository
+from referrals.domain.referral import Referral, ReferralState, VoidReason, referral_event
+
+_WITH_EMAIL = select(referrals, users.c.email).join(users, users.c.id == referrals.c.id)
+
+
+async def add_referral(session: AsyncSession, events: EventRecorder, referral: Referral) -> None:
+    """Store a new referral with its ``referral.created`` event (with the referee's account, by its repository)."""
+    await session.execute(
+        insert(referrals).values(
+            id=referral.id, referrer_id=referral.referrer_id, state=referral.state.value, created_at=referral.created_at
+        )
+    )
+    events.record(referral_event(referral, referral.created_at))
+
+
+class SqlaReferralQueries(ReferralQueries):
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def page(self, where: ReferralFilter, limit: int, offset: int) -> tuple[Sequence[Referral], int]:
+        condition = _condition(where)
+        rows = await self._session.execute(
+            _WITH_EMAIL.where(condition)
+            .order_by(referrals.c.created_at.desc(), referrals.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        total = await self._session.scalar(select(func.count()).select_from(referrals).where(condition))
+        return [_to_referral(row) for row in rows.mappings()], int(total or 0)
+
+    async def get(self, referee_id: UUID) -> Referral | None:
+        row = (await self._session.execute(_WITH_EMAIL.where(referrals.c.id == referee_id))).mappings().one_or_none()
+        return None if row is None else _to_referral(row)
+
+    async def counts(self, referrer_id: UUID) -> ReferralCounts:
+        rows = await self._session.execute(
+            select(referrals.c.state, func.count())
+            .where(referrals.c.referrer_id == referrer_id)
+            .group_by(referrals.c.state)
+        )
+        by_state = {state: int(count) for state, count in rows.tuples()}
+        return ReferralCounts(**{state.value: by_state.get(state.value, 0) for state in ReferralState})
+
+
+class SqlaReferralRepository(ReferralRepository):
+    def __init__(self, session: AsyncSession, events: EventRecorder) -> None:
+        self._session = session
+        self._events = events
+
+    async def lock(self, referee_id: UUID) -> Referral | None:
+        # FOR NO KEY UPDATE: changes of one referral take turns, while rows that merely reference it (its
+        # rewards) can still be inserted. SQLite has a single writer and needs no lock.
+        statement = _WITH_EMAIL.where(referrals.c.id == referee_id).with_for_update(of=referrals, key_share=True)
+        row = (await self._session.execute(statement)).mappings().one_or_none()
+        return None if row is None else _to_referral(row)
+
+    async def save(self, referral: Referral, note: str | None = None) -> None:
+        await self._session.execute(
+            update(referrals)
+            .where(referrals.c.id == referral.id)
+            .values(
+                state=referral.state.value,
+                qualified_at=referral.qualified_at,
+                voided_at=referral.voided_at,
+                void_reason=None if referral.void_reason is None else referral.void_reason.value,
+                void_note=note,
+            )
+        )
+        at = referral.voided_at if referral.state is ReferralState.VOIDED else referral.qualified_at
+        self._events.record(referral_event(referral, at or referral.created_at))
+
+
+def _condition(where: ReferralFilter) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = []
+    if where.referrer_id is not None:
+        conditions.append(referrals.c.referrer_id == where.referrer_id)
+    if where.state is not None:
+        conditions.append(referrals.c.state == where.state.value)
+    return and_(true(), *conditions)
+
+
+def _to_referral(row: Any) -> Referral:
+    return Referral(
+        id=row["id"],
+        referrer_id=row["referrer_id"],
+        email=row["email"],
+        state=ReferralState(row["state"]),
+        created_at=row["created_at"],
+        qualified_at=row["qualified_at"],
+        voided_at=row["voided_at"],
+        void_reason=None if row["void_reason"] is None else VoidReason(row["void_reason"]),
+    )

@@ -1,0 +1,183 @@
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from referrals.application.ports.accounts import UserQueries
+from referrals.application.ports.common import Clock, TransactionManager
+from referrals.application.ports.programme import ProgrammeRepository
+from referrals.application.ports.referrals import ReferralQueries, ReferralRepository
+from referrals.application.ports.rewards import ConversionRepository, RewardQueries, RewardRepository
+from referrals.domain.conversion import Conversion
+from referrals.domain.emails import DomainNames, canonical_email
+from referrals.domain.ids import new_id
+from referrals.domain.money import Money
+from referrals.domain.programme import Programme, RewardRule
+from referrals.domain.programme_errors import ConversionIdReused, InvalidConversion, UnknownConversionUser
+from referrals.domain.referral import Referral, ReferralState
+from referrals.domain.reward import Reward, RewardRole, RewardState
+
+
+@dataclass(frozen=True, slots=True)
+class ConversionReport:
+    """What the operator's backend reports: exactly one of ``user_id`` and ``email``; ``occurred_at`` None for now."""
+
+    id: str
+    type: str
+    user_id: UUID | None = None
+    email: str | None = None
+    value: Money | None = None
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedConversion:
+    conversion: Conversion
+    qualified: bool
+    # The referee's referral as it stands now, and the rewards this conversion created (as they stand now).
+    referral: Referral | None
+    rewards: Sequence[Reward]
+    # False when the same report was already stored: the answer is the stored one, brought up to date.
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RecordConversion:
+    """Store a conversion; the first qualifying one of a pending referral qualifies it and grants its rewards.
+
+    Every rule a race could break is settled by the database: the conversion's id is its key, the referral is
+    locked while it qualifies, a referrer's grants take turns on the referrer's row, and a referral holds at most
+    one reward per role.
+    """
+
+    users: UserQueries
+    domain_names: DomainNames
+    programme: ProgrammeRepository
+    conversions: ConversionRepository
+    referrals: ReferralRepository
+    referral_queries: ReferralQueries
+    rewards: RewardRepository
+    reward_queries: RewardQueries
+    transaction: TransactionManager
+    clock: Clock
+
+    async def __call__(self, report: ConversionReport) -> RecordedConversion:
+        user_id = await self._user_of(report)
+        now = self.clock.now()
+        conversion = Conversion(
+            id=report.id,
+            user_id=user_id,
+            type=report.type,
+            value=report.value,
+            occurred_at=report.occurred_at or now,
+            received_at=now,
+        )
+        async with self.transaction.write():
+            if not await self.conversions.add(conversion):
+                stored = await self.conversions.get(conversion.id)
+            else:
+                stored = None
+                qualified, rewards = await self._qualify(conversion, now)
+        if stored is not None:
+            return await self._replay(report, conversion, stored.conversion, stored.qualified, now)
+        referral = await self.referral_queries.get(user_id)
+        return RecordedConversion(
+            conversion=conversion,
+            qualified=qualified,
+            referral=referral,
+            rewards=[reward.as_of(now) for reward in rewards],
+            created=True,
+        )
+
+    async def _user_of(self, report: ConversionReport) -> UUID:
+        if (report.user_id is None) == (report.email is None):
+            msg = "Give exactly one of user_id and email."
+            raise InvalidConversion(msg)
+        if report.user_id is not None:
+            user = await self.users.by_id(report.user_id)
+        else:
+            assert report.email is not None  # noqa: S101 - checked above; for the type checker
+            user = await self.users.by_email(canonical_email(report.email, self.domain_names))
+        if user is None:
+            raise UnknownConversionUser
+        return user.id
+
+    async def _qualify(self, conversion: Conversion, now: datetime) -> tuple[bool, list[Reward]]:
+        """Whether the conversion qualified the referee's referral, and the rewards that granted."""
+        referral = await self.referrals.lock(conversion.user_id)
+        if referral is None or referral.state is not ReferralState.PENDING:
+            return False, []
+        programme = await self.programme.current()
+        terms = programme.terms
+        if not terms.qualifies(referral.created_at, conversion.type, conversion.occurred_at, conversion.value):
+            return False, []
+        await self.referrals.save(referral.qualified(now))
+        await self.conversions.mark_qualified(conversion.id)
+        granted = []
+        referrer_reward = self._reward(programme, terms.referrer_reward, referral, RewardRole.REFERRER, conversion)
+        if referrer_reward is not None and await self._under_cap(programme, referral.referrer_id):
+            granted.append(referrer_reward)
+        referee_reward = self._reward(programme, terms.referee_reward, referral, RewardRole.REFEREE, conversion)
+        if referee_reward is not None:
+            granted.append(referee_reward)
+        for reward in granted:
+            await self.rewards.add(reward)
+        return True, granted
+
+    async def _under_cap(self, programme: Programme, referrer_id: UUID) -> bool:
+        cap = programme.terms.max_rewarded_referrals_per_referrer
+        # Taken even without a cap: grants to one referrer take turns either way, and the count is one index read.
+        held = await self.rewards.hold_grants_to(referrer_id)
+        return cap is None or held < cap
+
+    def _reward(
+        self,
+        programme: Programme,
+        rule: RewardRule | None,
+        referral: Referral,
+        role: RewardRole,
+        conversion: Conversion,
+    ) -> Reward | None:
+        earned = None if rule is None else rule.earned_on(conversion.value)
+        if earned is None:
+            return None
+        now = conversion.received_at
+        available_at = conversion.occurred_at + programme.terms.hold
+        return Reward(
+            id=new_id(),
+            referral_id=referral.id,
+            user_id=referral.referrer_id if role is RewardRole.REFERRER else referral.id,
+            role=role,
+            amount=earned.amount,
+            currency=earned.currency,
+            # A conversion reported after its hold already ended earns a reward that is available at once.
+            state=RewardState.AVAILABLE if available_at <= now else RewardState.PENDING,
+            created_at=now,
+            available_at=available_at,
+            program_version=programme.version,
+            conversion_id=conversion.id,
+        )
+
+    async def _replay(
+        self, report: ConversionReport, reported: Conversion, stored: Conversion, qualified: bool, now: datetime
+    ) -> RecordedConversion:
+        # A report that left occurred_at to the service repeats the stored instant, whatever the time now.
+        if report.occurred_at is None:
+            reported = Conversion(
+                id=reported.id,
+                user_id=reported.user_id,
+                type=reported.type,
+                value=reported.value,
+                occurred_at=stored.occurred_at,
+                received_at=stored.received_at,
+            )
+        if not stored.same_report_as(reported):
+            raise ConversionIdReused
+        rewards = await self.reward_queries.of_conversion(stored.id)
+        return RecordedConversion(
+            conversion=stored,
+            qualified=qualified,
+            referral=await self.referral_queries.get(stored.user_id),
+            rewards=[reward.as_of(now) for reward in rewards],
+            created=False,
+        )
