@@ -9,24 +9,27 @@ from datetime import timedelta
 
 from referrals.domain.programme_errors import InvalidDuration
 
+# ASCII digits only, matched whole: Python's \d takes any script's digits, and $ matches before a final newline.
 _DURATION = re.compile(
-    r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
-    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
+    r"P(?:(?P<weeks>[0-9]+)W)?(?:(?P<days>[0-9]+)D)?"
+    r"(?:T(?:(?P<hours>[0-9]+)H)?(?:(?P<minutes>[0-9]+)M)?(?:(?P<seconds>[0-9]+)S)?)?"
 )
+# Enough digits for MAX_DURATION in seconds; more are refused before int() reads them.
+_MAX_DIGITS = 9
 # Ten years: far beyond any hold or window a programme offers, and well inside what a datetime can add.
 MAX_DURATION = timedelta(days=3650)
 
 
 def parse_duration(text: str) -> timedelta:
     """``P14D``, ``PT3S``, ``P1W``, ``P1DT12H``; raises ``InvalidDuration`` for anything else."""
-    match = _DURATION.match(text)
-    if match is None or text in {"P", ""} or text.endswith("T"):
+    match = _DURATION.fullmatch(text)
+    if match is None or text == "P" or text.endswith("T"):
         msg = f"{text!r} is not an ISO 8601 duration in weeks, days, hours, minutes and seconds (such as P14D)."
         raise InvalidDuration(msg)
-    parts = {name: int(value) for name, value in match.groupdict().items() if value is not None}
-    if any(len(str(value)) > 7 for value in parts.values()):  # noqa: PLR2004 - keeps timedelta from overflowing
-        raise InvalidDuration
-    duration = timedelta(**parts)
+    found = {name: value.lstrip("0") or "0" for name, value in match.groupdict().items() if value is not None}
+    duration = MAX_DURATION * 2
+    if all(len(value) <= _MAX_DIGITS for value in found.values()):
+        duration = timedelta(**{name: int(value) for name, value in found.items()})
     if duration > MAX_DURATION:
         msg = f"A duration may be at most {MAX_DURATION.days} days long."
         raise InvalidDuration(msg)
@@ -34,7 +37,7 @@ def parse_duration(text: str) -> timedelta:
 
 
 def format_duration(duration: timedelta) -> str:
-    """The shortest ISO 8601 spelling in days and time: ``P14D``, ``PT3S``, ``P1DT2H``; ``PT0S`` for zero."""
+    """The canonical ISO 8601 spelling in days and time, zero parts left out: ``P14D``, ``PT1H30M``, ``PT0S``."""
     seconds = int(duration.total_seconds())
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)

@@ -12,7 +12,8 @@ MAX_AMOUNT = 2**53 - 1
 
 
 def check_currency(currency: str) -> str:
-    if not _CURRENCY.match(currency):
+    # Whole: $ in the pattern (JSON Schema's spelling) would let a final newline through.
+    if not _CURRENCY.fullmatch(currency):
         msg = f"{currency!r} is not a currency: an ISO 4217 code (USD) or an upper-case unit of 3 to 16 characters."
         raise InvalidCurrency(msg)
     return currency

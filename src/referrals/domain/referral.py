@@ -36,6 +36,10 @@ class Referral:
     void_reason: VoidReason | None = None
 
     def qualified(self, at: datetime) -> "Referral":
+        if self.state is ReferralState.VOIDED:
+            raise ReferralAlreadyVoided
+        if self.state is ReferralState.QUALIFIED:
+            return self
         return replace(self, state=ReferralState.QUALIFIED, qualified_at=at)
 
     def voided(self, reason: VoidReason, at: datetime) -> "Referral":
