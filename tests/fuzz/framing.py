@@ -13,7 +13,12 @@ import httpx
 from tests.wire import exchange
 
 # Path parameters by name: any well-formed value reaches the handler.
-SAMPLE_PARAMETERS = {"email": "someone@example.com", "referrer_id": str(uuid.UUID(int=1))}
+SAMPLE_PARAMETERS = {
+    "email": "someone@example.com",
+    "referrer_id": str(uuid.UUID(int=1)),
+    "referee_id": str(uuid.UUID(int=2)),
+    "reward_id": str(uuid.UUID(int=3)),
+}
 INVENTED_METHODS = 40
 # Long enough for a route to be waiting on its body, short enough for the run to stay brief.
 PATIENCE = 5.0

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from referrals.domain.api_keys import Scope
 from tests.conftest import PROJECT_ROOT
 from tests.fuzz.framing import send_hostile_framing
 from tests.processes import (
@@ -39,6 +40,7 @@ PASSWORD = "fuzzing is fun"
 # Expiries the service accepts for the whole run: strictly ahead, and within MAX_CODE_LIFETIME_DAYS (365).
 # Each refresh token rotates on its first use (and a reuse revokes its chain), so each comes from a login of its own.
 REFRESH_TOKENS = 100
+ALL_SCOPES = tuple(scope.value for scope in Scope)
 LIVE_EXPIRIES = (timedelta(hours=1), timedelta(days=1), timedelta(days=30), timedelta(days=364))
 
 
@@ -48,6 +50,8 @@ class Seeds:
 
     user_id: str
     access_token: str
+    # An operator key with every scope, so that the operator routes' bodies and parameters are fuzzed too.
+    api_key: str
     refresh_tokens: list[str]
     referral_code: str
 
@@ -84,7 +88,7 @@ def main() -> int:
         server = start_logged_server(environment, PROJECT_ROOT, log_path)
         try:
             wait_until_healthy(server)
-            seeds = seed_accounts(server.url)
+            seeds = seed_accounts(server.url, operator_key(environment))
             config = write_config(Path(scratch), seeds)
             fuzz = subprocess.run(
                 [
@@ -102,7 +106,12 @@ def main() -> int:
                     "--no-color",
                     *schemathesis_options,
                 ],
-                env={**environment, "FUZZ_ACCESS_TOKEN": seeds.access_token, "FUZZ_USER_ID": seeds.user_id},
+                env={
+                    **environment,
+                    "FUZZ_ACCESS_TOKEN": seeds.access_token,
+                    "FUZZ_API_KEY": seeds.api_key,
+                    "FUZZ_USER_ID": seeds.user_id,
+                },
                 check=False,
             )
             framing = send_hostile_framing(server.url, int(environment["PORT"]), seeds.access_token, options.seed)
@@ -121,7 +130,20 @@ def main() -> int:
     return 1 if fuzz.returncode or framing_errors or exit_code or unhandled else 0
 
 
-def seed_accounts(base_url: str) -> Seeds:
+def operator_key(environment: dict[str, str]) -> str:
+    """A key with every scope, issued by the command line as an operator would."""
+    scopes = [argument for scope in ALL_SCOPES for argument in ("--scope", scope)]
+    issued = subprocess.run(
+        [BIN / "python", "-m", "referrals", "api-keys", "create", "--name", "fuzzer", *scopes],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return issued.stdout.strip()
+
+
+def seed_accounts(base_url: str, api_key: str) -> Seeds:
     """The fuzzer's own account, logged in and without a code, so that creating one can succeed; and a referrer
     with a live code, whose token the fuzzer never gets, so that nothing it does can delete that code."""
     with httpx.Client(base_url=base_url, timeout=10) as client:
@@ -136,6 +158,7 @@ def seed_accounts(base_url: str) -> Seeds:
         code.raise_for_status()
         return Seeds(
             user_id=fuzzer.json()["id"],
+            api_key=api_key,
             access_token=log_in(client, EMAIL)["access_token"],
             refresh_tokens=[log_in(client, EMAIL)["refresh_token"] for _ in range(REFRESH_TOKENS)],
             referral_code=code.json()["code"],

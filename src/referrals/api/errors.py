@@ -94,8 +94,9 @@ STATUS_BY_ERROR: dict[type[Refusal], HTTPStatus] = {
     InvalidCurrency: HTTPStatus.UNPROCESSABLE_ENTITY,
     InvalidRewardRule: HTTPStatus.UNPROCESSABLE_ENTITY,
     ProgrammeChanged: HTTPStatus.CONFLICT,
-    # The schema states it in words (exactly one of two fields): the request's shape is wrong.
-    InvalidConversion: HTTPStatus.BAD_REQUEST,
+    # Exactly one of two fields, or two together: rules the schema states only in words, so a request the
+    # schema accepts meets them as a 422, as every such rule does here (400 means "breaks the schema").
+    InvalidConversion: HTTPStatus.UNPROCESSABLE_ENTITY,
     ConversionInFuture: HTTPStatus.UNPROCESSABLE_ENTITY,
     ConversionIdReused: HTTPStatus.CONFLICT,
     UnknownConversionUser: HTTPStatus.UNPROCESSABLE_ENTITY,

@@ -22,13 +22,23 @@ Currency = Annotated[
         extra_json_schema={"examples": ["USD"]},
     ),
 ]
-Amount = Annotated[int, Meta(ge=0, le=MAX_AMOUNT, description="In minor units of the currency (cents for USD).")]
+# Litestar leaves a bound of 0 out of the published schema (it tests the bound for truth): state it again.
+MINIMUM_ZERO = {"extra": {"minimum": 0}}
+Amount = Annotated[
+    int,
+    Meta(
+        ge=0,
+        le=MAX_AMOUNT,
+        description="In minor units of the currency (cents for USD).",
+        extra_json_schema=MINIMUM_ZERO,
+    ),
+]
 PositiveAmount = Annotated[int, Meta(ge=1, le=MAX_AMOUNT, description="In minor units of the currency.")]
 Duration = Annotated[
     str,
     Meta(
         max_length=32,
-        pattern=r"^P(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?$",
+        pattern=r"^P([0-9]+W)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$",
         description="An ISO 8601 duration in weeks, days, hours, minutes and seconds: `P14D`, `PT3S`, `P1DT12H`.",
         extra_json_schema={"examples": ["P14D"]},
     ),
@@ -67,7 +77,9 @@ class ProgrammeRequest(msgspec.Struct, frozen=True):
     min_amount: MoneyBody | None = None
     referrer_reward: RewardRuleBody | None = None
     referee_reward: RewardRuleBody | None = None
-    max_rewarded_referrals_per_referrer: Annotated[int, Meta(ge=0, le=1_000_000)] | None = None
+    max_rewarded_referrals_per_referrer: (
+        Annotated[int, Meta(ge=0, le=1_000_000, extra_json_schema=MINIMUM_ZERO)] | None
+    ) = None
 
 
 class ProgrammeResponse(msgspec.Struct, frozen=True):
@@ -188,5 +200,7 @@ class CurrencyTotalsResponse(msgspec.Struct, frozen=True):
 class ReferrerStatsResponse(msgspec.Struct, frozen=True):
     referrer_id: UUID
     referrals: ReferralCountsResponse
-    conversion_rate: Annotated[float, Meta(ge=0, le=1, description="Qualified referrals over all of them.")]
+    conversion_rate: Annotated[
+        float, Meta(ge=0, le=1, description="Qualified referrals over all of them.", extra_json_schema=MINIMUM_ZERO)
+    ]
     rewards: list[CurrencyTotalsResponse]

@@ -7,6 +7,7 @@ from litestar import Response, Router, get, post, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 
+from referrals.api.allowed_methods import options_for
 from referrals.api.injection import inject
 from referrals.api.openapi_operations import PublicOperation
 from referrals.api.operator_auth import API_KEY_SECURITY, requires_scope
@@ -85,4 +86,14 @@ async def record_conversion(
     return Response(conversion_view(recorded), status_code=status)
 
 
-router = Router(path="/", route_handlers=[get_programme, set_programme, record_conversion], tags=["programme"])
+router = Router(
+    path="/",
+    # Before the handlers it speaks for: see allowed_methods.
+    route_handlers=[
+        options_for("/program", get_programme, set_programme),
+        get_programme,
+        set_programme,
+        record_conversion,
+    ],
+    tags=["programme"],
+)
