@@ -1,0 +1,116 @@
+"""Migration 0006 on a database that already holds accounts: every user who registered with a code becomes one
+pending referral, dated by their registration and kept with their referrer; nothing that was stored is lost."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from referrals.adapters.persistence.referrals import SqlaReferralQueries
+from referrals.adapters.persistence.tables import (
+    conversions,
+    program_versions,
+    referral_codes,
+    referrals,
+    rewards,
+    users,
+)
+from referrals.application.ports.referrals import ReferralCounts
+from referrals.domain.ids import new_id
+from tests.conftest import PostgresDatabases, alembic_config
+
+BEFORE = "0005"
+REGISTERED = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
+
+
+@pytest.fixture
+async def fresh_postgres_url(postgres_databases: PostgresDatabases) -> str:
+    return await postgres_databases.create()
+
+
+# Synchronous, so that it may ask for the asynchronous fixture by name: an async fixture doing so runs inside
+# the event loop, where pytest-asyncio cannot set another async fixture up.
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'programme.sqlite3'}"
+    url: str = request.getfixturevalue("fresh_postgres_url")
+    return url
+
+
+def a_user(n: int, referrer_id: UUID | None = None, code_id: UUID | None = None) -> dict[str, Any]:
+    # Each registered at an instant of its own, so a backfill that dated referrals any other way would show.
+    return {
+        "id": new_id(),
+        "email": f"user{n}@example.com",
+        "password_hash": f"hash-{n}",
+        "created_at": REGISTERED + timedelta(days=n, microseconds=n),
+        "referrer_id": referrer_id,
+        "referred_with_code_id": code_id,
+    }
+
+
+async def rows_of(engine: AsyncEngine, table: sa.Table) -> list[dict[str, Any]]:
+    async with engine.connect() as connection:
+        result = await connection.execute(sa.select(table).order_by(*table.primary_key.columns))
+        return [dict(row) for row in result.mappings()]
+
+
+async def test_upgrading_makes_one_pending_referral_per_referred_user(fresh_database_url: str) -> None:
+    config = alembic_config(fresh_database_url)
+    await asyncio.to_thread(command.upgrade, config, BEFORE)
+    ada, grace = a_user(0), a_user(1)
+    code = {
+        "id": new_id(),
+        "owner_id": ada["id"],
+        "code": "ADA0CODE",
+        "state": "active",
+        "created_at": REGISTERED,
+        "expires_at": REGISTERED + timedelta(days=30),
+    }
+    referred = [
+        a_user(2, referrer_id=ada["id"], code_id=code["id"]),
+        a_user(3, referrer_id=ada["id"]),
+        a_user(4, referrer_id=grace["id"]),
+    ]
+    # A referee who went on to refer someone: both sides of the chain are referrals of their own referrer.
+    referred.append(a_user(5, referrer_id=referred[0]["id"]))
+    engine = create_async_engine(fresh_database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(users.insert(), [ada, grace])
+            await connection.execute(referral_codes.insert(), [code])
+            await connection.execute(users.insert(), referred)
+        users_before = await rows_of(engine, users)
+        codes_before = await rows_of(engine, referral_codes)
+
+        await asyncio.to_thread(command.upgrade, config, "head")
+
+        backfilled = {
+            row["id"]: (row["referrer_id"], row["state"], row["created_at"]) for row in await rows_of(engine, referrals)
+        }
+        assert backfilled == {user["id"]: (user["referrer_id"], "pending", user["created_at"]) for user in referred}
+        assert all(
+            (row["qualified_at"], row["voided_at"], row["void_reason"], row["void_note"]) == (None, None, None, None)
+            for row in await rows_of(engine, referrals)
+        )
+        assert await rows_of(engine, users) == users_before
+        assert await rows_of(engine, referral_codes) == codes_before
+        for table in (conversions, rewards, program_versions):
+            assert await rows_of(engine, table) == [], table.name
+        # The application reads them as it reads referrals made after the upgrade.
+        async with async_sessionmaker(engine)() as session:
+            referral_queries = SqlaReferralQueries(session)
+            assert await referral_queries.counts(ada["id"]) == ReferralCounts(pending=2)
+            assert await referral_queries.counts(grace["id"]) == ReferralCounts(pending=1)
+            referee = await referral_queries.get(referred[0]["id"])
+        assert referee is not None
+        assert referee.email == referred[0]["email"]
+    finally:
+        await engine.dispose()
