@@ -39,14 +39,17 @@ from referrals.application.ports.codes import CacheMiss, CodeCache, LiveCode, Li
 from referrals.application.ports.common import Clock, DatabaseProbe, TransactionManager
 from referrals.application.ports.events import EventRecorder
 from referrals.application.ports.referrals import ReferralCounts, ReferralFilter, ReferralQueries
+from referrals.application.ports.rewards import StoredConversion
 from referrals.application.sessions import SessionTokens
 from referrals.application.throttling import LoginThrottle, Throttle
 from referrals.domain.emails import DomainNames
 from referrals.domain.errors import ActiveCodeExists, EmailTaken, SelfReferral
 from referrals.domain.events import DomainEvent
+from referrals.domain.programme import Programme
 from referrals.domain.referral import Referral, ReferralState
 from referrals.domain.referral_code import CodeState, ReferralCode, code_event
 from referrals.domain.refresh_token import RefreshToken
+from referrals.domain.reward import Reward
 from referrals.domain.user import EnrichedProfile, Profile, User
 
 Hook = Callable[[], Awaitable[None]]
@@ -64,12 +67,23 @@ COMMIT = "commit"
 ROLLBACK = "rollback"
 
 
+class StoredReferral(NamedTuple):
+    """A referral row once it left ``pending`` (a user with a referrer is a pending referral until then)."""
+
+    referral: Referral
+    note: str | None = None
+
+
 class Tables(NamedTuple):
     users: dict[UUID, User]
     codes: dict[UUID, ReferralCode]
     ended_at: dict[UUID, datetime]
     tokens: dict[UUID, RefreshToken]
     events: dict[int, DomainEvent]
+    referrals: dict[UUID, StoredReferral]
+    conversions: dict[str, StoredConversion]
+    rewards: dict[UUID, Reward]
+    programmes: dict[int, Programme]
 
 
 @dataclass
@@ -82,12 +96,27 @@ class Database:
     tokens: dict[UUID, RefreshToken] = field(default_factory=dict)
     # The outbox, by position: what a committed transaction recorded.
     events: dict[int, DomainEvent] = field(default_factory=dict)
+    # The programme's tables (see programme_fakes.py).
+    referrals: dict[UUID, StoredReferral] = field(default_factory=dict)
+    conversions: dict[str, StoredConversion] = field(default_factory=dict)
+    rewards: dict[UUID, Reward] = field(default_factory=dict)
+    programmes: dict[int, Programme] = field(default_factory=dict)
     journal: list[str] = field(default_factory=list)
     # What the open write transaction will restore if it rolls back.
     open_snapshot: Tables | None = None
 
     def tables(self) -> Tables:
-        return Tables(self.users, self.codes, self.ended_at, self.tokens, self.events)
+        return Tables(
+            self.users,
+            self.codes,
+            self.ended_at,
+            self.tokens,
+            self.events,
+            self.referrals,
+            self.conversions,
+            self.rewards,
+            self.programmes,
+        )
 
     def commit_elsewhere(self, change: Callable[[Tables], None]) -> None:
         """Apply a change another connection commits: it survives a rollback of the open transaction."""
@@ -170,28 +199,36 @@ class FakeUserRepository(UserRepository, UserQueries):
             self._database.users[user_id] = replace(self._database.users[user_id], profile=profile)
 
 
+def referral_of(user: User, stored: dict[UUID, StoredReferral]) -> Referral | None:
+    """The user's referral: as stored once it changed state, else pending since the registration; None unreferred."""
+    if user.referrer_id is None:
+        return None
+    if user.id in stored:
+        return stored[user.id].referral
+    return Referral(
+        id=user.id,
+        referrer_id=user.referrer_id,
+        email=user.email,
+        state=ReferralState.PENDING,
+        created_at=user.created_at,
+    )
+
+
 class FakeReferralQueries(ReferralQueries):
-    """Referrals as the users table implies them: every user with a referrer is a pending referral."""
+    """Referrals as the users table implies them: every user with a referrer is a pending referral, until the
+    referrals table stores another state for it."""
 
     def __init__(self, database: Database) -> None:
         self._database = database
         self.pages_asked: list[tuple[UUID, int, int]] = []
 
-    def _committed(self) -> dict[UUID, User]:
-        snapshot = self._database.open_snapshot
-        return self._database.users if snapshot is None else snapshot.users
-
     def _referrals(self, where: ReferralFilter) -> list[Referral]:
+        tables = self._database.open_snapshot or self._database.tables()  # committed data only
         referrals = [
-            Referral(
-                id=user.id,
-                referrer_id=user.referrer_id,
-                email=user.email,
-                state=ReferralState.PENDING,
-                created_at=user.created_at,
-            )
-            for user in self._committed().values()
-            if user.referrer_id is not None and where.referrer_id in {None, user.referrer_id}
+            referral
+            for user in tables.users.values()
+            if (referral := referral_of(user, tables.referrals)) is not None
+            and where.referrer_id in {None, referral.referrer_id}
         ]
         referrals = [referral for referral in referrals if where.state in {None, referral.state}]
         return sorted(referrals, key=lambda referral: (referral.created_at, referral.id), reverse=True)
@@ -206,7 +243,8 @@ class FakeReferralQueries(ReferralQueries):
         return next((referral for referral in self._referrals(ReferralFilter()) if referral.id == referee_id), None)
 
     async def counts(self, referrer_id: UUID) -> ReferralCounts:
-        return ReferralCounts(pending=len(self._referrals(ReferralFilter(referrer_id=referrer_id))))
+        states = [referral.state for referral in self._referrals(ReferralFilter(referrer_id=referrer_id))]
+        return ReferralCounts(**{state.value: states.count(state) for state in ReferralState})
 
 
 class FakeReferralCodeRepository(ReferralCodeRepository, LiveCodeQueries):
