@@ -3,7 +3,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +19,9 @@ _ERROR_BY_CONSTRAINT = {
     "uq_referral_codes_one_active_per_owner": ActiveCodeExists,
     "uq_referral_codes_code": CodeCollision,
 }
-_ACTIVE = CodeState.ACTIVE.value
+# Written into the SQL rather than sent as a parameter, so PostgreSQL's cached plans can use the partial indexes
+# on active codes (see live_codes.py).
+_ACTIVE = literal(CodeState.ACTIVE.value, literal_execute=True)
 _EXPIRED = CodeState.EXPIRED.value
 
 

@@ -110,6 +110,13 @@ referral_codes = Table(
         sqlite_where=text("state = 'active'"),
         postgresql_where=text("state = 'active'"),
     ),
+    # The background expiry reads active codes in expiry order; only active ones are ever due.
+    Index(
+        "ix_referral_codes_active_expires_at",
+        "expires_at",
+        sqlite_where=text("state = 'active'"),
+        postgresql_where=text("state = 'active'"),
+    ),
 )
 
 refresh_tokens = Table(
@@ -120,7 +127,7 @@ refresh_tokens = Table(
     Column("family_id", Uuid, nullable=False, index=True),
     Column("digest", String(64), nullable=False, unique=True),
     Column("issued_at", UtcDateTime, nullable=False),
-    Column("expires_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False, index=True),
     Column("used_at", UtcDateTime, nullable=True),
     Column("revoked_at", UtcDateTime, nullable=True),
 )
