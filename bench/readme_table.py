@@ -14,6 +14,11 @@ LABELS = {
     "S5": "S5 register with a code",
     "S1|S4": "S1 while S4 runs",
     "MIX": "MIX",
+    "C1": "C1 conversion, qualifying",
+    "C2": "C2 stats, 10,000 referrals",
+    "C3": "C3 event feed, 100 a page",
+    "C4": "C4 `GET /referrals/{id}`, key",
+    "C4t": "C4t the same, referrer's token",
 }
 BACKENDS = {"sqlite": "SQLite", "postgres": "PostgreSQL + Valkey"}
 # Throughput of the argon2-bound scenarios is compared with the hash rate, not with S0.
@@ -41,8 +46,15 @@ def render(report: dict[str, Any]) -> str:
             *(" / ".join(_tail(c, s) for s in ("S0", "S1", "S2", "S3")) for c in configurations),
         ]
     )
+    for name in ("C1 / S2", "C2 / S2", "C4 / C4t"):
+        cells = [_programme_ratio(c, name) for c in configurations]
+        if any(cells):
+            rows.append([name.replace("/", "÷"), *cells])
     rows.append(["RSS per worker as MIX ends", *(_megabytes(c["rss_mb_per_worker"]) for c in configurations)])
     rows.append(["… and 3 s later", *(_megabytes(c.get("rss_mb_per_worker_at_rest", [])) for c in configurations)])
+    after_programme = [_megabytes(c.get("rss_mb_per_worker_after_programme", [])) for c in configurations]
+    if any(after_programme):
+        rows.append(["RSS per worker as C1–C4 end", *after_programme])
     return "\n".join("| " + " | ".join(row) + " |" for row in rows) + "\n"
 
 
@@ -82,6 +94,11 @@ def _p99_ratio(configuration: dict[str, Any], during: str, alone: str) -> str:
 def _tail(configuration: dict[str, Any], scenario: str) -> str:
     figures = _figures(configuration, scenario)
     return f"{figures['p99_ms'] / figures['p50_ms']:.1f}" if figures else "–"
+
+
+def _programme_ratio(configuration: dict[str, Any], name: str) -> str:
+    value = configuration.get("programme_ratios", {}).get(name)
+    return f"{value:.2f}" if value else ""
 
 
 def _megabytes(sizes: list[float]) -> str:

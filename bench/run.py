@@ -30,6 +30,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import programme
 import readme_table
 from argon2 import PasswordHasher
 from sqlalchemy import insert
@@ -37,6 +38,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from referrals.adapters.persistence.tables import referral_codes, users
+from referrals.adapters.persistence.tables import referrals as referral_rows
 from referrals.bootstrap.config import Settings
 from referrals.domain.codes import generate_code
 
@@ -47,7 +49,9 @@ PYTHON = sys.executable
 PASSWORD = "bench-password-123"  # noqa: S105 - the seeded users' known password
 JWT_SECRET = secrets.token_urlsafe(48)
 REST_SECONDS = 3.0
-SCENARIOS = ["S0", "S1", "S2", "S3", "S4", "S1+S4", "S5", "MIX"]
+# The programme's scenarios (C1-C4t) are in bench/programme.py; they run after these, on the same server.
+SERVICE_SCENARIOS = ["S0", "S1", "S2", "S3", "S4", "S1+S4", "S5", "MIX"]
+SCENARIOS = [*SERVICE_SCENARIOS, *programme.SCENARIOS]
 
 
 @dataclass
@@ -86,6 +90,12 @@ class Configuration:
     rss_mb_per_worker_at_rest: list[float] = field(default_factory=list)
     # Measured just before S4, with the service idle: the machine's rate moves by 15 % over a long run.
     argon2_hashes_per_second: float | None = None
+    # The programme's scenarios (bench/programme.py): how many of C1's conversions qualified, of how many
+    # referees seeded for it; the goals' ratios; each worker's RSS as the last of them ends.
+    c1_qualified: int | None = None
+    c1_referees: int | None = None
+    programme_ratios: dict[str, float] = field(default_factory=dict)
+    rss_mb_per_worker_after_programme: list[float] = field(default_factory=list)
 
 
 def main() -> int:
@@ -209,13 +219,14 @@ def run_configuration(args: argparse.Namespace, backend: str, workers: int) -> C
             check=True,
             capture_output=True,
         )
-        files = asyncio.run(seed(database_url, args.users, work))
         wanted = set(args.scenarios)
+        referees = programme.referees_for(wanted, args.duration)
+        files, seeded = asyncio.run(seed_all(database_url, args.users, work, referees))
         with service(environment, workers) as (url, pid):
             files["tokens"] = log_in_some(url, files["emails"], work)
             if "S1" in wanted or "S1+S4" in wanted or "MIX" in wanted:
                 warm_every_path(url, files["warm"], passes=2 * workers)
-            for scenario in SCENARIOS:
+            for scenario in SERVICE_SCENARIOS:
                 if scenario in wanted and scenario != "S2":
                     if scenario == "S4":
                         configuration.argon2_hashes_per_second = argon2_rate(seconds=3)
@@ -225,6 +236,7 @@ def run_configuration(args: argparse.Namespace, backend: str, workers: int) -> C
                 # The requests still queued when wrk stopped (logins wait for a hashing thread) finish first.
                 time.sleep(REST_SECONDS)
                 configuration.rss_mb_per_worker_at_rest = worker_rss_mb(pid)
+            run_programme(args, configuration, (url, pid, environment), seeded, files, work)
         if "S2" in wanted:
             # The database path: the same lookups with the code cache turned off.
             with service({**environment, "CODE_CACHE_TTL": "0"}, workers) as (url, _):
@@ -241,7 +253,35 @@ def run_configuration(args: argparse.Namespace, backend: str, workers: int) -> C
     baseline = next((figures.rps for figures in configuration.figures if figures.scenario == "S0"), None)
     for figures in configuration.figures:
         figures.ratio_to_s0 = round(figures.rps / baseline, 3) if baseline else None
+    configuration.programme_ratios = programme.ratios({f.scenario: f.rps for f in configuration.figures})
     return configuration
+
+
+def run_programme(
+    args: argparse.Namespace,
+    configuration: Configuration,
+    server: tuple[str, int, dict[str, str]],
+    seeded: programme.Seeded | None,
+    files: dict[str, str],
+    work: Path,
+) -> None:
+    """The programme's scenarios on the server the others ran on (its URL, PID and environment): an operator
+    key made with the CLI and the terms set with it first; then each worker's RSS, and how many of C1's
+    conversions qualified. Nothing when none of them was asked for (and nothing of them was seeded)."""
+    if seeded is None:
+        return
+    url, pid, environment = server
+    key = programme.create_key(service_environment(environment, configuration.workers, 0), ROOT)
+    files = files | programme.prepare(url, seeded, key, PASSWORD, work)
+    for scenario in programme.SCENARIOS:
+        if scenario in args.scenarios:
+            script, inputs = programme.load_of(scenario, files, args.threads)
+            configuration.figures.extend(load_together(args, url, Load(scenario, script, inputs)))
+    configuration.rss_mb_per_worker_after_programme = worker_rss_mb(pid)
+    if "C1" in args.scenarios:
+        time.sleep(REST_SECONDS)  # the conversions still queued when wrk stopped are answered first
+        configuration.c1_qualified = programme.qualified_conversions(environment["DATABASE_URL"])
+        configuration.c1_referees = seeded.referee_count
 
 
 def scenario_loads(scenario: str, files: dict[str, str], work: Path) -> list[Load]:
@@ -316,7 +356,14 @@ async def _postgres(dsn: str, statement: str) -> None:
 
 
 async def seed(database_url: str, count: int, work: Path) -> dict[str, str]:
-    """Referrers with live codes, a tenth of them with 1-20 referrals, all sharing one real argon2 hash."""
+    return (await seed_all(database_url, count, work, referees=0))[0]
+
+
+async def seed_all(
+    database_url: str, count: int, work: Path, referees: int
+) -> tuple[dict[str, str], programme.Seeded | None]:
+    """Referrers with live codes, a tenth of them with 1-20 referrals, all sharing one real argon2 hash; with
+    ``referees``, the programme's scenarios' rows too (bench/programme.py)."""
     defaults = Settings()
     password_hash = PasswordHasher(
         time_cost=defaults.security.argon2_time_cost,
@@ -356,21 +403,30 @@ async def seed(database_url: str, count: int, work: Path) -> dict[str, str]:
         for n in range(0, count, 10)
         for k in range(1 + n % 20)
     ]
+    # Each referee's referral as registering records it (and as migration 0006 made them): pending.
+    pending = [
+        {"id": user["id"], "referrer_id": user["referrer_id"], "state": "pending", "created_at": now}
+        for user in referrals
+    ]
     engine = create_async_engine(database_url)
     async with engine.begin() as connection:
-        for table, rows in ((users, referrers), (referral_codes, codes), (users, referrals)):
+        for table, rows in ((users, referrers), (referral_codes, codes), (users, referrals), (referral_rows, pending)):
             for start in range(0, len(rows), 2000):
                 await connection.execute(insert(table), rows[start : start + 2000])
+        print(f"   seeded {len(referrers)} referrers with codes and {len(referrals)} referrals", flush=True)
+        seeded = (
+            await programme.seed(connection, referrers, codes, password_hash, now, referees, work) if referees else None
+        )
     await engine.dispose()
-    print(f"   seeded {len(referrers)} referrers with codes and {len(referrals)} referrals", flush=True)
     emails = [str(user["email"]) for user in referrers]
     half = len(emails) // 2
-    return {
+    files = {
         "emails": write_lines(work / "emails.txt", emails),
         "codes": write_lines(work / "codes.txt", [str(code["code"]) for code in codes]),
         "warm": write_lines(work / "warm.txt", [f"/referral-code/{email}" for email in emails[:half]]),
         "cold": write_lines(work / "cold.txt", [f"/referral-code/{email}" for email in emails[half:]]),
     }
+    return files, seeded
 
 
 def write_lines(path: Path, lines: list[str]) -> str:
@@ -423,7 +479,13 @@ def warm_every_path(url: str, paths_file: str, passes: int) -> None:
 @contextmanager
 def service(environment: dict[str, str], workers: int) -> Iterator[tuple[str, int]]:
     port = free_port()
-    env = {
+    with serving([PYTHON, "-m", "referrals"], service_environment(environment, workers, port), port) as pid:
+        yield f"http://127.0.0.1:{port}", pid
+
+
+def service_environment(environment: dict[str, str], workers: int, port: int) -> dict[str, str]:
+    """The server's environment (the CLI reads its settings from the same)."""
+    return {
         **os.environ,
         **environment,
         "APP_ENV": "production",
@@ -441,8 +503,6 @@ def service(environment: dict[str, str], workers: int) -> Iterator[tuple[str, in
         "RATE_LIMIT_REFRESHES_PER_CLIENT": "0",
         **environment,
     }
-    with serving([PYTHON, "-m", "referrals"], env, port) as pid:
-        yield f"http://127.0.0.1:{port}", pid
 
 
 @contextmanager
@@ -602,6 +662,21 @@ def print_table(configuration: Configuration) -> None:
             f"RSS per worker as MIX ends: {configuration.rss_mb_per_worker} MB; "
             f"{REST_SECONDS:.0f} s later: {configuration.rss_mb_per_worker_at_rest} MB"
         )
+    print_programme(configuration)
+
+
+def print_programme(configuration: Configuration) -> None:
+    ratios = "; ".join(f"{name}: {value:.3f}" for name, value in configuration.programme_ratios.items() if value)
+    if ratios:
+        print(f"the programme's goals (C1 >= 0.3 x S2, C2 >= 0.5 x S2, C4 >= 0.9 x C4t): {ratios}")
+    if configuration.c1_qualified is not None:
+        c1 = next((f.requests for f in configuration.figures if f.scenario == "C1"), 0)
+        print(
+            f"C1: {configuration.c1_qualified:,} conversions qualified their referral, for {c1:,} answers counted "
+            f"(those in flight as wrk stopped are answered after it); {configuration.c1_referees:,} referees seeded"
+        )
+    if configuration.rss_mb_per_worker_after_programme:
+        print(f"RSS per worker as the programme's scenarios end: {configuration.rss_mb_per_worker_after_programme} MB")
 
 
 if __name__ == "__main__":
