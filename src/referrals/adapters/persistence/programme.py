@@ -56,7 +56,8 @@ class SqlaProgrammeRepository(ProgrammeRepository):
         latest = await self._session.scalar(select(func.max(program_versions.c.version)))
         version = int(latest or 0) + 1
         try:
-            # A savepoint, so that losing the race leaves the transaction usable for the retry.
+            # A savepoint: the unique violation of a lost race is undone here, so the session stays usable and the
+            # error leaves as ProgrammeChanged; SetProgramme retries in a fresh transaction.
             async with self._session.begin_nested():
                 await self._session.execute(
                     insert(program_versions).values(
