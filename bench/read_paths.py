@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -52,6 +52,9 @@ class EngineCheckoutDriverReads(CommittedReads):
         self._engine = engine
         self._compiled: dict[Select[Any], CompiledRead] = {}
 
+    async def all(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
+        raise NotImplementedError("the hot paths compared here read single rows")
+
     async def first(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Mapping[str, Any] | None:
         read = self._compiled.get(statement)
         if read is None:
@@ -76,6 +79,9 @@ class BareAsyncpgPool(CommittedReads):
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
+
+    async def all(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
+        raise NotImplementedError("the hot paths compared here read single rows")
 
     async def first(self, _statement: Select[Any], parameters: Mapping[str, Any]) -> Mapping[str, Any] | None:
         if "email" in parameters:

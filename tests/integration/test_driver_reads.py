@@ -86,6 +86,25 @@ async def test_every_column_reads_back_as_the_engine_reads_it(
     assert through_the_pool["created_at"].tzinfo is not None
 
 
+async def test_every_row_reads_back_in_order_as_the_engine_reads_it(
+    engine: AsyncEngine, pool_reads: AsyncpgPoolReads
+) -> None:
+    await a_referrer_with_a_code(engine)
+    numbers = select(literal_column("n", Integer)).select_from(
+        select(literal_column("generate_series(1, 5)", Integer).label("n")).subquery()
+    )
+    descending = numbers.where(literal_column("n", Integer) <= bindparam("up_to", type_=Integer)).order_by(
+        literal_column("n").desc()
+    )
+
+    through_the_pool = await pool_reads.all(descending, {"up_to": 3})
+    through_the_engine = await AsyncEngineReads(engine).all(descending, {"up_to": 3})
+
+    assert [dict(row) for row in through_the_pool] == [{"n": 3}, {"n": 2}, {"n": 1}]
+    assert [dict(row) for row in through_the_pool] == [dict(row) for row in through_the_engine]
+    assert await pool_reads.all(descending, {"up_to": 0}) == []
+
+
 async def test_the_hot_queries_answer_the_read_models(engine: AsyncEngine, pool_reads: AsyncpgPoolReads) -> None:
     owner, code = await a_referrer_with_a_code(engine)
     accounts, lookups = SqlaUserQueries(pool_reads), SqlaLiveCodeQueries(pool_reads)

@@ -10,8 +10,9 @@ from uuid import UUID
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from referrals.adapters.persistence.reads import ReadPoolLimits, committed_reads
 from referrals.adapters.persistence.referrals import SqlaReferralQueries
 from referrals.adapters.persistence.tables import (
     conversions,
@@ -24,6 +25,8 @@ from referrals.adapters.persistence.tables import (
 from referrals.application.ports.referrals import ReferralCounts
 from referrals.domain.ids import new_id
 from tests.conftest import PostgresDatabases, alembic_config
+
+READ_LIMITS = ReadPoolLimits(size=2, acquire_timeout=2.0, connect_timeout=2.0, statement_timeout=2.5)
 
 BEFORE = "0005"
 REGISTERED = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
@@ -105,8 +108,8 @@ async def test_upgrading_makes_one_pending_referral_per_referred_user(fresh_data
         for table in (conversions, rewards, program_versions):
             assert await rows_of(engine, table) == [], table.name
         # The application reads them as it reads referrals made after the upgrade.
-        async with async_sessionmaker(engine)() as session:
-            referral_queries = SqlaReferralQueries(session)
+        async with committed_reads(engine, READ_LIMITS) as reads:
+            referral_queries = SqlaReferralQueries(reads)
             assert await referral_queries.counts(ada["id"]) == ReferralCounts(pending=2)
             assert await referral_queries.counts(grace["id"]) == ReferralCounts(pending=1)
             referee = await referral_queries.get(referred[0]["id"])

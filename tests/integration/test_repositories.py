@@ -179,14 +179,14 @@ async def test_a_refresh_token_can_be_spent_once(session: AsyncSession) -> None:
     assert stored.is_spent()
 
 
-async def test_referrals_page_counts_everything(session: AsyncSession) -> None:
+async def test_referrals_page_counts_everything(session: AsyncSession, reads: CommittedReads) -> None:
     referrer = a_user()
     friends = [
         a_user(f"f{n}@example.com", referrer_id=referrer.id, created_at=NOW + timedelta(seconds=n)) for n in range(3)
     ]
     await saved(session, referrer, *friends)
 
-    items, total = await SqlaReferralQueries(session).page(ReferralFilter(referrer_id=referrer.id), 2, 0)
+    items, total = await SqlaReferralQueries(reads).page(ReferralFilter(referrer_id=referrer.id), 2, 0)
 
     assert total == 3
     assert [item.email for item in items] == ["f2@example.com", "f1@example.com"]

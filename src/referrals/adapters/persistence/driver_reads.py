@@ -7,7 +7,7 @@ prepared statement and one release. Writes, transactions and the schema stay wit
 """
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -127,12 +127,26 @@ class AsyncpgPoolReads(CommittedReads):
             self._pool.terminate()
 
     async def first(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        read = self._compiled_read(statement)
+        records = await self._fetch(read, parameters, first_only=True)
+        return read.row(records[0]) if records else None
+
+    async def all(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
+        read = self._compiled_read(statement)
+        return [read.row(record) for record in await self._fetch(read, parameters, first_only=False)]
+
+    def _compiled_read(self, statement: Select[Any]) -> CompiledRead:
         read = self._compiled.get(statement)
         if read is None:
             read = self._compiled[statement] = CompiledRead.of(statement, self._dialect)
+        return read
+
+    async def _fetch(
+        self, read: CompiledRead, parameters: Mapping[str, Any], *, first_only: bool
+    ) -> Sequence[asyncpg.Record]:
         arguments = read.positional(parameters)
         try:
-            record = await self._fetch_first(read.sql, arguments)
+            return await self._fetch_records(read.sql, arguments, first_only=first_only)
         except _CONNECTION_LOST as error:
             raise OperationalError(read.sql, None, error, hide_parameters=True, connection_invalidated=True) from error
         except asyncpg.PostgresError as error:
@@ -142,9 +156,8 @@ class AsyncpgPoolReads(CommittedReads):
             # argument, which may be an email, so the error says only what kind it was.
             refused = ValueError(f"asyncpg refused the statement ({type(error).__name__})")
             raise DBAPIError(read.sql, None, refused, hide_parameters=True) from None
-        return None if record is None else read.row(record)
 
-    async def _fetch_first(self, sql: str, arguments: list[Any]) -> asyncpg.Record | None:
+    async def _fetch_records(self, sql: str, arguments: list[Any], *, first_only: bool) -> Sequence[asyncpg.Record]:
         # asyncio.timeout rather than acquire's own timeout, which costs a task per call on Python 3.11.
         async with asyncio.timeout(self._acquire_timeout):
             await self._turns.acquire()
@@ -163,7 +176,11 @@ class AsyncpgPoolReads(CommittedReads):
                 self._turns.release()
                 raise
         try:
-            record: asyncpg.Record | None = await connection.fetchrow(sql, *arguments)
+            if first_only:
+                record = await connection.fetchrow(sql, *arguments)
+                records: Sequence[asyncpg.Record] = () if record is None else (record,)
+            else:
+                records = await connection.fetch(sql, *arguments)
         except asyncpg.PostgresError:
             raise  # the server answered: the connection is fine
         except BaseException:
@@ -176,7 +193,7 @@ class AsyncpgPoolReads(CommittedReads):
                 await self._pool.release(connection)
             finally:
                 self._turns.release()
-        return record
+        return records
 
 
 async def _nothing_to_reset(_connection: asyncpg.Connection) -> None:

@@ -1,37 +1,37 @@
-"""The event feed: committed events in id order, read with one autocommit statement each page."""
+"""The event feed: committed events in id order, one prebuilt select per page."""
 
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Select, bindparam, select
 
-from referrals.adapters.persistence.engine import autocommit_reads
+from referrals.adapters.persistence.reads import CommittedReads
 from referrals.adapters.persistence.tables import events
 from referrals.application.ports.events import EventQueries, StoredEvent
 from referrals.domain.events import EventType
 
 _COLUMNS = (events.c.id, events.c.type, events.c.occurred_at, events.c.data)
 _PAGE = select(*_COLUMNS).where(events.c.id > bindparam("cursor")).order_by(events.c.id).limit(bindparam("limit"))
-_PAGE_OF_TYPES = (
-    select(*_COLUMNS)
-    .where(events.c.id > bindparam("cursor"), events.c.type.in_(bindparam("types", expanding=True)))
-    .order_by(events.c.id)
-    .limit(bindparam("limit"))
-)
+
+
+@lru_cache(maxsize=64)
+def _page_of_types(types: tuple[EventType, ...]) -> Select[Any]:
+    # The types are the statement's constants, not parameters: then a page of given types is a prebuilt
+    # statement like any other. Only the handful of type sets readers actually ask for are kept.
+    return _PAGE.where(events.c.type.in_([event_type.value for event_type in types]))
 
 
 class SqlaEventQueries(EventQueries):
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = autocommit_reads(engine)
+    def __init__(self, reads: CommittedReads) -> None:
+        self._reads = reads
 
     async def after(self, cursor: int, types: frozenset[EventType], limit: int) -> Sequence[StoredEvent]:
-        statement = _PAGE_OF_TYPES if types else _PAGE
-        parameters: dict[str, object] = {"cursor": cursor, "limit": limit}
-        if types:
-            parameters["types"] = sorted(types)
-        async with self._engine.connect() as connection:
-            rows = (await connection.execute(statement, parameters)).all()
+        statement = _page_of_types(tuple(sorted(types))) if types else _PAGE
+        rows = await self._reads.all(statement, {"cursor": cursor, "limit": limit})
         return [
-            StoredEvent(id=row.id, type=EventType(row.type), occurred_at=row.occurred_at, data=row.data.encode())
+            StoredEvent(
+                id=row["id"], type=EventType(row["type"]), occurred_at=row["occurred_at"], data=row["data"].encode()
+            )
             for row in rows
         ]

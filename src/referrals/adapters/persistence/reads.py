@@ -4,24 +4,40 @@ Safe outside a transaction: one statement reads one consistent snapshot, and not
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from referrals.adapters.persistence.engine import autocommit_reads, create_sqlite_reader
 from referrals.adapters.persistence.pool_metrics import pool_collector
 
+_Rows = TypeVar("_Rows")
+Fetch = Callable[[CursorResult[Any]], _Rows]
+
+
+def _first_row(result: CursorResult[Any]) -> Mapping[str, Any] | None:
+    row = result.first()
+    return None if row is None else row._asdict()
+
+
+def _all_rows(result: CursorResult[Any]) -> Sequence[Mapping[str, Any]]:
+    return [row._asdict() for row in result.all()]
+
 
 class CommittedReads(Protocol):
     async def first(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Mapping[str, Any] | None:
         """The statement's first row as column values by name, or None; callers select by a unique key."""
+        ...
+
+    async def all(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
+        """Every row of the statement, as column values by name; callers bound it with a limit or a key."""
         ...
 
 
@@ -70,6 +86,11 @@ class AsyncEngineReads(CommittedReads):
             row = (await connection.execute(statement, parameters)).first()
         return None if row is None else row._asdict()
 
+    async def all(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(statement, parameters)).all()
+        return [row._asdict() for row in rows]
+
 
 class SqliteReaderThread(CommittedReads):
     """Each statement on the standard library's driver, in a reader thread of its own that keeps its connection.
@@ -88,22 +109,27 @@ class SqliteReaderThread(CommittedReads):
         self._connection: Connection | None = None  # the reader thread's alone
 
     async def first(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Mapping[str, Any] | None:
-        return await asyncio.get_running_loop().run_in_executor(self._reader, self._first, statement, parameters)
+        return await self._run(_first_row, statement, parameters)
+
+    async def all(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
+        return await self._run(_all_rows, statement, parameters)
+
+    async def _run(self, fetch: Fetch[_Rows], statement: Select[Any], parameters: Mapping[str, Any]) -> _Rows:
+        return await asyncio.get_running_loop().run_in_executor(self._reader, self._fetch, fetch, statement, parameters)
 
     def close(self) -> None:
         self._reader.submit(self._disconnect).result()
         self._reader.shutdown(wait=True)
         self._engine.dispose()
 
-    def _first(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    def _fetch(self, fetch: Fetch[_Rows], statement: Select[Any], parameters: Mapping[str, Any]) -> _Rows:
         if self._connection is None:
             self._connection = self._engine.connect()
         try:
-            row = self._connection.execute(statement, parameters).first()
+            return fetch(self._connection.execute(statement, parameters))
         except DBAPIError:
             self._disconnect()  # the next read starts on a fresh connection
             raise
-        return None if row is None else row._asdict()
 
     def _disconnect(self) -> None:
         if self._connection is not None:

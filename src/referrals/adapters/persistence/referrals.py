@@ -1,12 +1,15 @@
 """Referrals and their lifecycle, with the referee's email beside each."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, func, insert, select, true, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from referrals.adapters.persistence.reads import CommittedReads
 from referrals.adapters.persistence.tables import referrals, users
 from referrals.application.ports.events import EventRecorder
 from referrals.application.ports.referrals import ReferralCounts, ReferralFilter, ReferralQueries, ReferralRepository
@@ -26,32 +29,65 @@ async def add_referral(session: AsyncSession, events: EventRecorder, referral: R
 
 
 class SqlaReferralQueries(ReferralQueries):
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    """Committed reads with prebuilt selects: no session, one statement per answer part."""
+
+    def __init__(self, reads: CommittedReads) -> None:
+        self._reads = reads
 
     async def page(self, where: ReferralFilter, limit: int, offset: int) -> tuple[Sequence[Referral], int]:
-        condition = _condition(where)
-        rows = await self._session.execute(
-            _WITH_EMAIL.where(condition)
-            .order_by(referrals.c.created_at.desc(), referrals.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        total = await self._session.scalar(select(func.count()).select_from(referrals).where(condition))
-        return [_to_referral(row) for row in rows.mappings()], int(total or 0)
+        page = _page_statements(by_referrer=where.referrer_id is not None, by_state=where.state is not None)
+        parameters = {
+            "referrer_id": where.referrer_id,
+            "state": None if where.state is None else where.state.value,
+            "limit": limit,
+            "offset": offset,
+        }
+        rows = await self._reads.all(page.items, parameters)
+        total = await self._reads.first(page.total, parameters)
+        return [_to_referral(row) for row in rows], 0 if total is None else int(total["total"])
 
     async def get(self, referee_id: UUID) -> Referral | None:
-        row = (await self._session.execute(_WITH_EMAIL.where(referrals.c.id == referee_id))).mappings().one_or_none()
+        row = await self._reads.first(_BY_REFEREE, {"referee_id": referee_id})
         return None if row is None else _to_referral(row)
 
     async def counts(self, referrer_id: UUID) -> ReferralCounts:
-        rows = await self._session.execute(
-            select(referrals.c.state, func.count())
-            .where(referrals.c.referrer_id == referrer_id)
-            .group_by(referrals.c.state)
-        )
-        by_state = {state: int(count) for state, count in rows.tuples()}
+        rows = await self._reads.all(_COUNTS, {"referrer_id": referrer_id})
+        by_state = {row["state"]: int(row["count"]) for row in rows}
         return ReferralCounts(**{state.value: by_state.get(state.value, 0) for state in ReferralState})
+
+
+_BY_REFEREE = _WITH_EMAIL.where(referrals.c.id == bindparam("referee_id"))
+# Served from the (referrer_id, state) index alone, without visiting a row.
+_COUNTS = (
+    select(referrals.c.state, func.count().label("count"))
+    .where(referrals.c.referrer_id == bindparam("referrer_id"))
+    .group_by(referrals.c.state)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _PageStatements:
+    items: Select[Any]
+    total: Select[Any]
+
+
+@cache
+def _page_statements(*, by_referrer: bool, by_state: bool) -> _PageStatements:
+    """The two selects of a page for one shape of filter, built once per shape."""
+    conditions: list[ColumnElement[bool]] = []
+    if by_referrer:
+        conditions.append(referrals.c.referrer_id == bindparam("referrer_id"))
+    if by_state:
+        conditions.append(referrals.c.state == bindparam("state"))
+    condition = and_(true(), *conditions)
+    items = (
+        _WITH_EMAIL.where(condition)
+        .order_by(referrals.c.created_at.desc(), referrals.c.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    total = select(func.count().label("total")).select_from(referrals).where(condition)
+    return _PageStatements(items=items, total=total)
 
 
 class SqlaReferralRepository(ReferralRepository):
@@ -80,15 +116,6 @@ class SqlaReferralRepository(ReferralRepository):
         )
         at = referral.voided_at if referral.state is ReferralState.VOIDED else referral.qualified_at
         self._events.record(referral_event(referral, at or referral.created_at))
-
-
-def _condition(where: ReferralFilter) -> ColumnElement[bool]:
-    conditions: list[ColumnElement[bool]] = []
-    if where.referrer_id is not None:
-        conditions.append(referrals.c.referrer_id == where.referrer_id)
-    if where.state is not None:
-        conditions.append(referrals.c.state == where.state.value)
-    return and_(true(), *conditions)
 
 
 def _to_referral(row: Any) -> Referral:

@@ -2,13 +2,29 @@
 reads as available before any background step records it."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, case, func, insert, or_, select, true, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from referrals.adapters.persistence.reads import CommittedReads
 from referrals.adapters.persistence.tables import rewards, users
 from referrals.application.ports.events import EventRecorder
 from referrals.application.ports.rewards import CurrencyTotals, RewardFilter, RewardQueries, RewardRepository
@@ -19,58 +35,95 @@ _AVAILABLE = RewardState.AVAILABLE.value
 _VOIDED = RewardState.VOIDED.value
 
 
-def _shown_state(now: datetime) -> ColumnElement[str]:
-    return case((and_(rewards.c.state == _PENDING, rewards.c.available_at <= now), _AVAILABLE), else_=rewards.c.state)
+class SqlaRewardQueries(RewardQueries):
+    """Committed reads with prebuilt selects: no session, one statement per answer part."""
+
+    def __init__(self, reads: CommittedReads) -> None:
+        self._reads = reads
+
+    async def page(self, where: RewardFilter, now: datetime, limit: int, offset: int) -> tuple[Sequence[Reward], int]:
+        page = _page_statements(by_user=where.user_id is not None, by_role=where.role is not None, state=where.state)
+        parameters = {
+            "user_id": where.user_id,
+            "role": None if where.role is None else where.role.value,
+            "now": now,
+            "limit": limit,
+            "offset": offset,
+        }
+        rows = await self._reads.all(page.items, parameters)
+        total = await self._reads.first(page.total, parameters)
+        return [_to_reward(row).as_of(now) for row in rows], 0 if total is None else int(total["total"])
+
+    async def of_conversion(self, conversion_id: str) -> Sequence[Reward]:
+        rows = await self._reads.all(_OF_CONVERSION, {"conversion_id": conversion_id})
+        return [_to_reward(row) for row in rows]
+
+    async def totals(self, user_id: UUID, role: RewardRole, now: datetime) -> Sequence[CurrencyTotals]:
+        rows = await self._reads.all(_TOTALS, {"user_id": user_id, "role": role.value, "now": now})
+        sums: dict[str, dict[str, int]] = {}
+        for row in rows:
+            by_state = sums.setdefault(row["currency"], {})
+            amount, matured = int(row["amount"]), int(row["matured"])
+            if row["state"] == _PENDING:
+                # A pending reward past its hold reads as available, before the background step records it.
+                by_state[_AVAILABLE] = by_state.get(_AVAILABLE, 0) + matured
+                amount -= matured
+            by_state[row["state"]] = by_state.get(row["state"], 0) + amount
+        return [CurrencyTotals(currency=currency, **by_state) for currency, by_state in sorted(sums.items())]
 
 
-def _in_state(state: RewardState, now: datetime) -> ColumnElement[bool]:
+_NOW: BindParameter[datetime] = bindparam("now")
+_OF_CONVERSION = (
+    select(rewards).where(rewards.c.conversion_id == bindparam("conversion_id")).order_by(rewards.c.role.desc())
+)
+# Grouped by stored columns only, so one covering index (user, role, currency, state, available_at, amount)
+# serves it in order; which pending rewards are past their hold is a sum beside the group's.
+_TOTALS = (
+    select(
+        rewards.c.currency,
+        rewards.c.state,
+        func.sum(rewards.c.amount).label("amount"),
+        func.sum(case((rewards.c.available_at <= _NOW, rewards.c.amount), else_=0)).label("matured"),
+    )
+    .where(rewards.c.user_id == bindparam("user_id"), rewards.c.role == bindparam("role"))
+    .group_by(rewards.c.currency, rewards.c.state)
+)
+
+
+def _in_state(state: RewardState) -> ColumnElement[bool]:
     if state is RewardState.AVAILABLE:
-        return or_(rewards.c.state == _AVAILABLE, and_(rewards.c.state == _PENDING, rewards.c.available_at <= now))
+        return or_(rewards.c.state == _AVAILABLE, and_(rewards.c.state == _PENDING, rewards.c.available_at <= _NOW))
     if state is RewardState.PENDING:
-        return and_(rewards.c.state == _PENDING, rewards.c.available_at > now)
+        return and_(rewards.c.state == _PENDING, rewards.c.available_at > _NOW)
     return rewards.c.state == state.value
 
 
-class SqlaRewardQueries(RewardQueries):
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+@dataclass(frozen=True, slots=True)
+class _PageStatements:
+    items: Select[Any]
+    total: Select[Any]
 
-    async def page(self, where: RewardFilter, now: datetime, limit: int, offset: int) -> tuple[Sequence[Reward], int]:
-        conditions: list[ColumnElement[bool]] = []
-        if where.user_id is not None:
-            conditions.append(rewards.c.user_id == where.user_id)
-        if where.role is not None:
-            conditions.append(rewards.c.role == where.role.value)
-        if where.state is not None:
-            conditions.append(_in_state(where.state, now))
-        condition = and_(true(), *conditions)
-        rows = await self._session.execute(
-            select(rewards)
-            .where(condition)
-            .order_by(rewards.c.created_at.desc(), rewards.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        total = await self._session.scalar(select(func.count()).select_from(rewards).where(condition))
-        return [_to_reward(row).as_of(now) for row in rows.mappings()], int(total or 0)
 
-    async def of_conversion(self, conversion_id: str) -> Sequence[Reward]:
-        rows = await self._session.execute(
-            select(rewards).where(rewards.c.conversion_id == conversion_id).order_by(rewards.c.role.desc())
-        )
-        return [_to_reward(row) for row in rows.mappings()]
-
-    async def totals(self, user_id: UUID, role: RewardRole, now: datetime) -> Sequence[CurrencyTotals]:
-        shown = _shown_state(now).label("shown")
-        rows = await self._session.execute(
-            select(rewards.c.currency, shown, func.sum(rewards.c.amount))
-            .where(rewards.c.user_id == user_id, rewards.c.role == role.value)
-            .group_by(rewards.c.currency, shown)
-        )
-        sums: dict[str, dict[str, int]] = {}
-        for currency, state, amount in rows.tuples():
-            sums.setdefault(currency, {})[state] = int(amount)
-        return [CurrencyTotals(currency=currency, **by_state) for currency, by_state in sorted(sums.items())]
+@cache
+def _page_statements(*, by_user: bool, by_role: bool, state: RewardState | None) -> _PageStatements:
+    """The two selects of a page for one shape of filter, built once per shape."""
+    conditions: list[ColumnElement[bool]] = []
+    if by_user:
+        conditions.append(rewards.c.user_id == bindparam("user_id"))
+    if by_role:
+        conditions.append(rewards.c.role == bindparam("role"))
+    if state is not None:
+        conditions.append(_in_state(state))
+    condition = and_(true(), *conditions)
+    items = (
+        select(rewards)
+        .where(condition)
+        .order_by(rewards.c.created_at.desc(), rewards.c.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    total = select(func.count().label("total")).select_from(rewards).where(condition)
+    return _PageStatements(items=items, total=total)
 
 
 class SqlaRewardRepository(RewardRepository):
@@ -109,8 +162,11 @@ class SqlaRewardRepository(RewardRepository):
     async def hold_grants_to(self, user_id: UUID) -> int:
         # The user's row is the lock every grant to them takes first, so a cap is counted by one grant at a
         # time: with K slots left and K + n referees converting at once, exactly K win. FOR NO KEY UPDATE does
-        # not stand in the way of rows that merely reference the user.
-        await self._session.execute(select(users.c.id).where(users.c.id == user_id).with_for_update(key_share=True))
+        # not stand in the way of rows that merely reference the user. SQLite's single writer already counts
+        # one grant at a time.
+        if self._session.get_bind().dialect.name != "sqlite":
+            lock = select(users.c.id).where(users.c.id == user_id).with_for_update(key_share=True)
+            await self._session.execute(lock)
         held = await self._session.scalar(
             select(func.count())
             .select_from(rewards)

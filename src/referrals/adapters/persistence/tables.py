@@ -190,7 +190,10 @@ referrals = Table(
     CheckConstraint(f"void_reason IS NULL OR void_reason IN {VOID_REASONS!r}", name="known_void_reason"),
     CheckConstraint("referrer_id <> id", name="not_self_referral"),
     Index(None, "referrer_id", "created_at"),
+    # A referrer's counts by state, read from the index alone.
+    Index(None, "referrer_id", "state"),
     Index(None, "state", "created_at"),
+    Index(None, "created_at", "id"),
 )
 
 # One row per PUT /program; the highest version is in force. The terms are the document the API shows.
@@ -244,6 +247,9 @@ rewards = Table(
     CheckConstraint("amount > 0", name="positive_amount"),
     Index("uq_rewards_one_per_referral_and_role", "referral_id", "role", unique=True),
     Index(None, "user_id", "role", "created_at"),
+    # A user's sums by currency and state (and the cap's count), read from the index alone and in its order.
+    Index("ix_rewards_totals", "user_id", "role", "currency", "state", "available_at", "amount"),
     Index(None, "state", "available_at"),
     Index(None, "conversion_id"),
+    Index(None, "created_at", "id"),
 )

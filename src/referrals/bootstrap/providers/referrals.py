@@ -18,15 +18,16 @@ from referrals.application.use_cases.void_referral import VoidReferral
 
 
 class ReferralsProvider(Provider):
-    """The programme: its terms, conversions, referrals and rewards, all on the request's session."""
+    """The programme: its terms, conversions, referrals and rewards; writes on the request's session."""
 
     scope = Scope.REQUEST
 
-    referral_queries = provide(SqlaReferralQueries, provides=ReferralQueries)
+    # Committed reads: no session, one for the whole process.
+    referral_queries = provide(SqlaReferralQueries, provides=ReferralQueries, scope=Scope.APP)
     referral_repository = provide(SqlaReferralRepository, provides=ReferralRepository)
     programme = provide(SqlaProgrammeRepository, provides=ProgrammeRepository)
     conversions = provide(SqlaConversionRepository, provides=ConversionRepository)
-    reward_queries = provide(SqlaRewardQueries, provides=RewardQueries)
+    reward_queries = provide(SqlaRewardQueries, provides=RewardQueries, scope=Scope.APP)
     reward_repository = provide(SqlaRewardRepository, provides=RewardRepository)
 
     use_cases = provide_all(
