@@ -5,10 +5,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from referrals.adapters.clock import SystemClock
 from referrals.adapters.persistence.transaction import SqlaUnitOfWork
+from referrals.adapters.persistence.writer_turns import WriterTurns
 
 
 def unit_of_work(session: AsyncSession) -> SqlaUnitOfWork:
     found = session.info.get("unit_of_work")
     if found is None:
-        found = session.info["unit_of_work"] = SqlaUnitOfWork(session, SystemClock())
+        # Writers of separate sessions queue in the database itself, as those of separate processes do.
+        turns = WriterTurns(single_writer=False)
+        found = session.info["unit_of_work"] = SqlaUnitOfWork(session, SystemClock(), turns)
     return found

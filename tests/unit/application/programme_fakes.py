@@ -75,19 +75,13 @@ class FakeConversionRepository(ConversionRepository):
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    async def add(self, conversion: Conversion) -> bool:
+    async def add(self, conversion: Conversion, *, qualified: bool) -> bool:
         _in_write(self._database)
         # ON CONFLICT (id) DO NOTHING.
         if conversion.id in self._database.conversions:
             return False
-        self._database.conversions[conversion.id] = StoredConversion(conversion, qualified=False)
+        self._database.conversions[conversion.id] = StoredConversion(conversion, qualified=qualified)
         return True
-
-    async def mark_qualified(self, conversion_id: str) -> None:
-        _in_write(self._database)
-        stored = self._database.conversions.get(conversion_id)
-        if stored is not None:
-            self._database.conversions[conversion_id] = replace(stored, qualified=True)
 
     async def get(self, conversion_id: str) -> StoredConversion | None:
         return self._database.conversions.get(conversion_id)

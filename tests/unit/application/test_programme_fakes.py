@@ -52,8 +52,8 @@ def reward(
 async def test_a_conversion_id_is_stored_once_and_add_says_whether_it_was(p: ProgrammeWorld) -> None:
     first, second = conversion(amount=1), conversion(amount=2)
     async with p.world.transaction.write():
-        stored = await p.conversions.add(first)
-        again = await p.conversions.add(second)
+        stored = await p.conversions.add(first, qualified=False)
+        again = await p.conversions.add(second, qualified=False)
 
     assert (stored, again) == (True, False)
     found = await p.conversions.get("ord_1")
@@ -63,7 +63,7 @@ async def test_a_conversion_id_is_stored_once_and_add_says_whether_it_was(p: Pro
 
 async def test_repositories_refuse_to_write_outside_a_write_transaction(p: ProgrammeWorld) -> None:
     with pytest.raises(AssertionError):
-        await p.conversions.add(conversion())
+        await p.conversions.add(conversion(), qualified=False)
     with pytest.raises(AssertionError):
         await p.programme.add(ProgrammeTerms(), NOW)
 
@@ -76,7 +76,7 @@ async def test_a_rolled_back_write_restores_the_programme_tables(p: ProgrammeWor
 
     async def failing_write() -> None:
         async with p.world.transaction.write():
-            await p.conversions.add(conversion())
+            await p.conversions.add(conversion(), qualified=False)
             await p.rewards.add(granted)
             await p.programme.add(ProgrammeTerms(), NOW)
             raise RuntimeError
@@ -92,7 +92,7 @@ async def test_a_rolled_back_write_restores_the_programme_tables(p: ProgrammeWor
 async def test_a_referral_holds_at_most_one_reward_per_role(p: ProgrammeWorld) -> None:
     first = reward()
     async with p.world.transaction.write():
-        await p.conversions.add(conversion())
+        await p.conversions.add(conversion(), qualified=False)
         await p.rewards.add(first)
 
     async def second_of_the_same_role() -> None:
@@ -108,7 +108,7 @@ async def test_a_referral_holds_at_most_one_reward_per_role(p: ProgrammeWorld) -
 async def test_reward_reads_show_a_pending_reward_past_its_hold_as_available(p: ProgrammeWorld) -> None:
     due, later = reward(available_at=NOW), reward(available_at=NOW + timedelta(days=1))
     async with p.world.transaction.write():
-        await p.conversions.add(conversion())
+        await p.conversions.add(conversion(), qualified=False)
         await p.rewards.add(due)
         await p.rewards.add(later)
 
@@ -126,7 +126,7 @@ async def test_reward_reads_show_a_pending_reward_past_its_hold_as_available(p: 
 async def test_reward_reads_see_committed_rewards_only(p: ProgrammeWorld) -> None:
     granted = reward()
     async with p.world.transaction.write():
-        await p.conversions.add(conversion())
+        await p.conversions.add(conversion(), qualified=False)
         await p.rewards.add(granted)
         inside = await p.reward_queries.of_conversion("ord_1")
 
@@ -136,7 +136,7 @@ async def test_reward_reads_see_committed_rewards_only(p: ProgrammeWorld) -> Non
 
 async def test_a_reward_granted_past_its_hold_records_created_and_available(p: ProgrammeWorld) -> None:
     async with p.world.transaction.write():
-        await p.conversions.add(conversion())
+        await p.conversions.add(conversion(), qualified=False)
         await p.rewards.add(reward(available_at=NOW).as_of(NOW))
 
     assert event_types(p.database) == ["reward.created", "reward.available"]

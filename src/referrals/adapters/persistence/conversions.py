@@ -1,8 +1,6 @@
 """Conversions, keyed by the operator's own id."""
 
-from typing import Any
-
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +14,7 @@ class SqlaConversionRepository(ConversionRepository):
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, conversion: Conversion) -> bool:
+    async def add(self, conversion: Conversion, *, qualified: bool) -> bool:
         values = {
             "id": conversion.id,
             "user_id": conversion.user_id,
@@ -25,23 +23,14 @@ class SqlaConversionRepository(ConversionRepository):
             "currency": None if conversion.value is None else conversion.value.currency,
             "occurred_at": conversion.occurred_at,
             "received_at": conversion.received_at,
-            "qualified": False,
+            "qualified": qualified,
         }
         # ON CONFLICT DO NOTHING: a report racing another with the same id waits for it, then stores nothing,
         # without an error that would end the transaction.
-        dialect = self._session.get_bind().dialect.name
-        statement: Any
-        if dialect == "postgresql":
-            statement = postgresql.insert(conversions).values(values).on_conflict_do_nothing(index_elements=["id"])
-        elif dialect == "sqlite":
-            statement = sqlite.insert(conversions).values(values).on_conflict_do_nothing(index_elements=["id"])
-        else:
-            statement = insert(conversions).values(values)
+        insert = postgresql.insert if self._session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        statement = insert(conversions).values(values).on_conflict_do_nothing(index_elements=["id"])
         result = await self._session.execute(statement)
         return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    async def mark_qualified(self, conversion_id: str) -> None:
-        await self._session.execute(update(conversions).where(conversions.c.id == conversion_id).values(qualified=True))
 
     async def get(self, conversion_id: str) -> StoredConversion | None:
         row = (

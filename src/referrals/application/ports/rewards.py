@@ -17,14 +17,12 @@ class StoredConversion:
 
 
 class ConversionRepository(Protocol):
-    async def add(self, conversion: Conversion) -> bool:
+    async def add(self, conversion: Conversion, *, qualified: bool) -> bool:
         """Inside a write transaction: store it unless its id is taken; whether it was stored.
 
         When another transaction is storing the same id, waits for it to end.
         """
         ...
-
-    async def mark_qualified(self, conversion_id: str) -> None: ...
 
     async def get(self, conversion_id: str) -> StoredConversion | None: ...
 

@@ -73,17 +73,21 @@ class RecordConversion:
             received_at=now,
         )
         async with self.transaction.write():
-            if not await self.conversions.add(conversion):
+            # The referral first: while it is locked, this report's verdict cannot go stale.
+            referral = await self.referrals.lock(user_id)
+            programme = await self._programme_qualified_under(referral, conversion)
+            if not await self.conversions.add(conversion, qualified=programme is not None):
                 stored = await self.conversions.get(conversion.id)
             else:
                 stored = None
-                qualified, rewards = await self._qualify(conversion, now)
+                rewards: list[Reward] = []
+                if referral is not None and programme is not None:
+                    referral, rewards = await self._qualify(referral, programme, conversion, now)
         if stored is not None:
             return await self._replay(report, conversion, stored.conversion, stored.qualified, now)
-        referral = await self.referral_queries.get(user_id)
         return RecordedConversion(
             conversion=conversion,
-            qualified=qualified,
+            qualified=programme is not None,
             referral=referral,
             rewards=[reward.as_of(now) for reward in rewards],
             created=True,
@@ -102,17 +106,23 @@ class RecordConversion:
             raise UnknownConversionUser
         return user.id
 
-    async def _qualify(self, conversion: Conversion, now: datetime) -> tuple[bool, list[Reward]]:
-        """Whether the conversion qualified the referee's referral, and the rewards that granted."""
-        referral = await self.referrals.lock(conversion.user_id)
+    async def _programme_qualified_under(self, referral: Referral | None, conversion: Conversion) -> Programme | None:
+        """The programme in force, when the conversion qualifies the (pending) referral under it."""
         if referral is None or referral.state is not ReferralState.PENDING:
-            return False, []
+            return None
         programme = await self.programme.current()
+        qualifies = programme.terms.qualifies(
+            referral.created_at, conversion.type, conversion.occurred_at, conversion.value
+        )
+        return programme if qualifies else None
+
+    async def _qualify(
+        self, referral: Referral, programme: Programme, conversion: Conversion, now: datetime
+    ) -> tuple[Referral, list[Reward]]:
+        """The referral qualified by the (stored) conversion, and the rewards that granted."""
+        qualified = referral.qualified(now)
+        await self.referrals.save(qualified)
         terms = programme.terms
-        if not terms.qualifies(referral.created_at, conversion.type, conversion.occurred_at, conversion.value):
-            return False, []
-        await self.referrals.save(referral.qualified(now))
-        await self.conversions.mark_qualified(conversion.id)
         granted = []
         referrer_reward = self._reward(programme, terms.referrer_reward, referral, RewardRole.REFERRER, conversion)
         if referrer_reward is not None and await self._under_cap(programme, referral.referrer_id):
@@ -122,7 +132,7 @@ class RecordConversion:
             granted.append(referee_reward)
         for reward in granted:
             await self.rewards.add(reward)
-        return True, granted
+        return qualified, granted
 
     async def _under_cap(self, programme: Programme, referrer_id: UUID) -> bool:
         cap = programme.terms.max_rewarded_referrals_per_referrer

@@ -8,6 +8,7 @@ from referrals.adapters.persistence.pool_metrics import pool_collector
 from referrals.adapters.persistence.probe import SqlaDatabaseProbe
 from referrals.adapters.persistence.reads import CommittedReads, ReadPoolLimits, committed_reads
 from referrals.adapters.persistence.transaction import SqlaUnitOfWork
+from referrals.adapters.persistence.writer_turns import WriterTurns
 from referrals.application.ports.common import DatabaseProbe, TransactionManager
 from referrals.application.ports.events import EventRecorder
 from referrals.bootstrap.config import DatabaseSettings
@@ -33,6 +34,10 @@ class PersistenceProvider(Provider):
     @provide(scope=Scope.APP)
     def database_probe(self, engine: AsyncEngine, settings: DatabaseSettings) -> DatabaseProbe:
         return SqlaDatabaseProbe(engine, timeout=settings.connect_timeout)
+
+    @provide(scope=Scope.APP)
+    def writer_turns(self, engine: AsyncEngine) -> WriterTurns:
+        return WriterTurns.for_dialect(engine.dialect.name)
 
     @provide(scope=Scope.APP)
     def session_factory(self, engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
