@@ -3,8 +3,11 @@
 import logging
 from typing import Any
 
+import asyncpg
 import pytest
 from dishka import Provider, Scope, provide
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
+from sqlalchemy.exc import DBAPIError
 
 from referrals.application.ports.accounts import UserRepository
 from referrals.bootstrap.app import create_app
@@ -115,6 +118,33 @@ async def test_an_unexpected_error_or_an_unmapped_refusal_is_a_500_problem_witho
     assert problem["instance"].startswith("urn:uuid:")
     assert problem["instance"] in caplog.text
     assert type(error).__name__ in caplog.text
+
+
+def as_sqlalchemy_raises(error: asyncpg.PostgresError) -> DBAPIError:
+    """``error`` as SQLAlchemy's asyncpg dialect hands it on: translated to its DBAPI ``Error``, then wrapped."""
+    translated = AsyncAdapt_asyncpg_dbapi.Error(error.args[0], error)  # type: ignore[no-untyped-call]
+    wrapped = DBAPIError.instance("UPDATE users SET email = $1", None, translated, AsyncAdapt_asyncpg_dbapi.Error)
+    assert isinstance(wrapped, DBAPIError)
+    return wrapped
+
+
+@pytest.mark.parametrize(
+    "error",
+    [asyncpg.exceptions.SerializationError("could not serialize access"), asyncpg.DeadlockDetectedError("deadlock")],
+    ids=["serialization-failure", "deadlock"],
+)
+async def test_a_transaction_the_database_rolled_back_for_a_race_is_a_503_to_retry(
+    settings: Settings, error: asyncpg.PostgresError
+) -> None:
+    raised = as_sqlalchemy_raises(error)
+    assert type(raised) is DBAPIError  # the class the handler meets, not an OperationalError subclass
+    app = create_app(settings, ExplodingUsersProvider(raised))
+
+    async with serving(app) as client:
+        response = await client.post("/auth/register", json={"email": "ada@example.com", "password": "long enough"})
+
+    assert_problem(response, 503)
+    assert int(response.headers["Retry-After"]) > 0
 
 
 async def test_a_very_long_path_is_a_404_problem(api: Api) -> None:

@@ -374,3 +374,72 @@ async def test_unknown_referrals_and_rewards_are_404(operator: Operator) -> None
     assert_problem(await operator.write(f"/admin/rewards/{missing}/void"), 404, "reward-not-found")
     assert_problem(await operator.write("/admin/rewards/not-a-uuid/void"), 400)
     assert_problem(await operator.read("/admin/rewards?state=lost"), 400)
+
+
+async def test_text_no_database_column_holds_is_refused_before_it_is_stored(api: Api, operator: Operator) -> None:
+    ada = await api.account("ada@example.com")
+    (bob,) = await referred(api, ada, "bob@example.com")
+
+    assert_problem(await operator.convert(id="ord\u00001", user_id=bob.id, type="purchase"), 422, "invalid-conversion")
+    assert_problem(
+        await operator.write(f"/admin/referrals/{bob.id}/void", {"reason": "fraud", "note": "same\u0000card"}),
+        422,
+        "invalid-void-note",
+    )
+    # Refused before anything changed: the referral is still pending and can be voided with a note it can keep.
+    voided = await operator.write(f"/admin/referrals/{bob.id}/void", {"reason": "fraud", "note": "same card"})
+    assert (voided.status_code, voided.json()["state"]) == (200, "voided")
+
+
+@pytest.mark.parametrize(
+    "conversion",
+    [
+        {"type": "purchase\n"},
+        {"type": "purchase", "amount": 100, "currency": "USD\n"},
+        # Sixteen letters and a newline: past the column's width, so only the whole match stops it in time.
+        {"type": "purchase", "amount": 100, "currency": "ABCDEFGHIJKLMNOP\n"},
+    ],
+    ids=["type", "currency", "currency-past-the-column"],
+)
+async def test_a_conversion_name_is_matched_whole_as_the_programme_matches_its_own(
+    api: Api, operator: Operator, conversion: dict[str, Any]
+) -> None:
+    bob = await api.account("bob@example.com")
+    code = "invalid-event-type" if conversion["type"] != "purchase" else "invalid-currency"
+
+    assert_problem(await operator.convert(id="ord_1", user_id=bob.id, **conversion), 422, code)
+    # The id is still free: nothing was stored.
+    assert (await operator.convert(id="ord_1", user_id=bob.id, type="purchase")).status_code == 201
+
+
+async def test_a_qualifying_event_is_matched_whole(operator: Operator) -> None:
+    assert_problem(
+        await operator.set_programme({**USD_TERMS, "qualifying_event": "purchase\n"}), 422, "invalid-event-type"
+    )
+
+
+@pytest.mark.parametrize(
+    "occurred_at",
+    ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00", "1999-12-31T23:59:59.999999Z", "2000-01-01T00:30:00+01:00"],
+)
+async def test_a_conversion_before_the_earliest_instant_taken_is_refused(
+    api: Api, operator: Operator, occurred_at: str
+) -> None:
+    assert (await operator.set_programme(USD_TERMS)).status_code == 200
+    ada = await api.account("ada@example.com")
+    (bob,) = await referred(api, ada, "bob@example.com")
+
+    problem = assert_problem(
+        await operator.convert(id="o", user_id=bob.id, type="purchase", occurred_at=occurred_at),
+        422,
+        "invalid-conversion",
+    )
+    assert "2000-01-01T00:00:00Z" in problem["detail"]
+    earliest = await operator.convert(id="o", user_id=bob.id, type="purchase", occurred_at="2000-01-01T00:00:00Z")
+    assert (earliest.status_code, earliest.json()["qualified"]) == (201, False)
+
+
+async def test_a_malformed_email_names_no_user(operator: Operator) -> None:
+    # Shaped like an address to pass the schema, but no address anyone could have registered with.
+    for email in ("a@b", "ada@exa mple.com"):
+        assert_problem(await operator.convert(id="o", email=email, type="purchase"), 422, "unknown-user")

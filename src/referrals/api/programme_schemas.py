@@ -8,10 +8,10 @@ import msgspec
 from msgspec import Meta
 
 from referrals.api.schemas import Email, openapi_format
-from referrals.domain.conversion import MAX_CONVERSION_ID_LENGTH, MAX_EVENT_TYPE_LENGTH
+from referrals.domain.conversion import EVENT_TYPE_PATTERN, MAX_CONVERSION_ID_LENGTH, MAX_EVENT_TYPE_LENGTH
 from referrals.domain.money import CURRENCY_PATTERN, MAX_AMOUNT
 from referrals.domain.programme import MAX_BASIS_POINTS
-from referrals.domain.referral import ReferralState, VoidReason
+from referrals.domain.referral import MAX_VOID_NOTE_LENGTH, ReferralState, VoidReason
 from referrals.domain.reward import RewardRole, RewardState
 
 Currency = Annotated[
@@ -48,7 +48,7 @@ EventName = Annotated[
     Meta(
         min_length=1,
         max_length=MAX_EVENT_TYPE_LENGTH,
-        pattern=r"^[a-z0-9][a-z0-9_.:-]*$",
+        pattern=EVENT_TYPE_PATTERN,
         description="What the user did, in the operator's own words: `purchase`, `subscription.started`.",
         extra_json_schema={"examples": ["purchase"]},
     ),
@@ -179,7 +179,7 @@ class ConversionResponse(msgspec.Struct, frozen=True):
 
 class VoidReferralRequest(msgspec.Struct, frozen=True):
     reason: VoidReason
-    note: Annotated[str, Meta(max_length=500)] | None = None
+    note: Annotated[str, Meta(max_length=MAX_VOID_NOTE_LENGTH)] | None = None
 
 
 class ReferralCountsResponse(msgspec.Struct, frozen=True):

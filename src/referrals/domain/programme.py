@@ -6,6 +6,7 @@ Every change of terms is a new version; a reward keeps the version it was comput
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from referrals.domain.conversion import check_event_type
 from referrals.domain.money import MAX_AMOUNT, Money, check_currency
 from referrals.domain.programme_errors import InvalidRewardRule
 
@@ -72,6 +73,7 @@ class ProgrammeTerms:
     max_rewarded_referrals_per_referrer: int | None = None
 
     def __post_init__(self) -> None:
+        check_event_type(self.qualifying_event)
         if self.min_amount is not None:
             check_currency(self.min_amount.currency)
 

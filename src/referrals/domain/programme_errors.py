@@ -13,6 +13,11 @@ class InvalidCurrency(DomainError):
     default_message = "The currency is not an ISO 4217 code or an upper-case unit of the programme's own."
 
 
+class InvalidEventType(DomainError):
+    code = "invalid-event-type"
+    default_message = "The event type is not lower-case letters, digits and the punctuation _ . : -."
+
+
 class InvalidRewardRule(DomainError):
     code = "invalid-reward"
     default_message = "A reward is either a flat amount or a share in basis points, not both."
@@ -41,6 +46,11 @@ class UnknownConversionUser(DomainError):
 class ReferralNotFound(DomainError):
     code = "referral-not-found"
     default_message = "No referral has this id."
+
+
+class InvalidVoidNote(DomainError):
+    code = "invalid-void-note"
+    default_message = "The note cannot be stored."
 
 
 class ReferralAlreadyVoided(DomainError):

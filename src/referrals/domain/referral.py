@@ -6,7 +6,9 @@ from datetime import datetime
 from uuid import UUID
 
 from referrals.domain.events import DomainEvent, EventType
-from referrals.domain.programme_errors import ReferralAlreadyVoided
+from referrals.domain.programme_errors import InvalidVoidNote, ReferralAlreadyVoided
+
+MAX_VOID_NOTE_LENGTH = 500
 
 
 class ReferralState(enum.StrEnum):
@@ -20,6 +22,18 @@ class VoidReason(enum.StrEnum):
     REFUND = "refund"
     DUPLICATE = "duplicate"
     OTHER = "other"
+
+
+def check_void_note(note: str) -> str:
+    """The operator's words on a void, refused when no database column can keep them as they are."""
+    if len(note) > MAX_VOID_NOTE_LENGTH:
+        msg = f"A note may be at most {MAX_VOID_NOTE_LENGTH} characters long."
+        raise InvalidVoidNote(msg)
+    # PostgreSQL text cannot hold NUL; SQLite could, and both backends must take the same notes.
+    if "\x00" in note:
+        msg = "A note may not contain the NUL character (U+0000)."
+        raise InvalidVoidNote(msg)
+    return note
 
 
 @dataclass(frozen=True, slots=True)

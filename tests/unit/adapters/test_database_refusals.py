@@ -16,8 +16,10 @@ def error(sqlstate: str | None, statement: str | None = "SELECT 1") -> DBAPIErro
     return DBAPIError(statement, None, ServerError(sqlstate))
 
 
-@pytest.mark.parametrize("sqlstate", ["08006", "08001", "53300", "53100", "57P01", "57P02", "57P03", "25006"])
-def test_connection_resource_and_shutdown_states_are_refusals(sqlstate: str) -> None:
+@pytest.mark.parametrize(
+    "sqlstate", ["08006", "08001", "53300", "53100", "57P01", "57P02", "57P03", "25006", "40001", "40P01"]
+)
+def test_connection_resource_shutdown_and_lost_race_states_are_refusals(sqlstate: str) -> None:
     assert is_refusal(error(sqlstate))
 
 
@@ -26,6 +28,6 @@ def test_a_database_not_accepting_connections_is_a_refusal_only_when_connecting(
     assert not is_refusal(error("55000"))
 
 
-@pytest.mark.parametrize("sqlstate", ["23505", "42601", "22P02", "40001", "28P01", None])
+@pytest.mark.parametrize("sqlstate", ["23505", "42601", "22P02", "40002", "28P01", None])
 def test_a_statement_the_database_rejects_is_not_a_refusal(sqlstate: str | None) -> None:
     assert not is_refusal(error(sqlstate))

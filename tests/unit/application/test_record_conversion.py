@@ -5,7 +5,6 @@ import pytest
 
 from referrals.application.use_cases.record_conversion import ConversionReport
 from referrals.application.use_cases.void_referral import ReferralVoiding
-from referrals.domain.errors import InvalidEmail
 from referrals.domain.ids import new_id
 from referrals.domain.money import Money
 from referrals.domain.programme_errors import (
@@ -179,8 +178,8 @@ async def test_an_unknown_user_is_refused_and_nothing_is_written(p: ProgrammeWor
     assert p.database.conversions == {}
 
 
-async def test_an_invalid_email_is_refused_before_any_lookup(p: ProgrammeWorld) -> None:
-    with pytest.raises(InvalidEmail):
+async def test_a_malformed_email_names_no_user_and_is_never_looked_up(p: ProgrammeWorld) -> None:
+    with pytest.raises(UnknownConversionUser):
         await record_conversion(p)(ConversionReport(id="ord_1", type="purchase", email="not-an-email"))
 
     assert p.database.journal == []

@@ -5,11 +5,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from referrals.domain.conversion import Conversion
+from referrals.domain.conversion import EARLIEST_OCCURRED_AT, Conversion
 from referrals.domain.errors import DomainError
 from referrals.domain.ids import new_id
 from referrals.domain.money import Money
-from referrals.domain.programme_errors import ConversionInFuture
+from referrals.domain.programme_errors import ConversionInFuture, InvalidConversion, InvalidCurrency, InvalidEventType
 
 RECEIVED_AT = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 OCCURRED_AT = RECEIVED_AT - timedelta(hours=2)
@@ -52,6 +52,40 @@ def test_the_future_is_judged_between_instants_across_offsets() -> None:
     assert conversion(occurred_at=RECEIVED_AT.astimezone(TOKYO)).occurred_at == RECEIVED_AT
     with pytest.raises(ConversionInFuture):
         conversion(occurred_at=(RECEIVED_AT + MICROSECOND).astimezone(TOKYO))
+
+
+def test_a_conversion_may_have_occurred_at_the_earliest_instant_and_no_earlier() -> None:
+    assert conversion(occurred_at=EARLIEST_OCCURRED_AT).occurred_at == EARLIEST_OCCURRED_AT
+    # An instant near the first year a datetime holds, with an offset that would take it out of range in UTC.
+    for too_early in (EARLIEST_OCCURRED_AT - MICROSECOND, datetime(1, 1, 1, tzinfo=TOKYO)):
+        with pytest.raises(InvalidConversion, match="before 2000-01-01T00:00:00Z"):
+            conversion(occurred_at=too_early)
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        ({"id": "order\x00"}, InvalidConversion),
+        ({"type": "purchase\n"}, InvalidEventType),
+        ({"type": "Purchase"}, InvalidEventType),
+        ({"type": "p" * 65}, InvalidEventType),
+        ({"value": Money(5000, "USD\n")}, InvalidCurrency),
+        ({"value": Money(5000, "A" * 17)}, InvalidCurrency),
+    ],
+    ids=[
+        "nul-in-id",
+        "type-with-final-newline",
+        "upper-case-type",
+        "type-too-long",
+        "currency-with-final-newline",
+        "currency-too-long",
+    ],
+)
+def test_a_conversion_is_refused_what_no_column_can_keep_as_it_came(
+    change: dict[str, object], refusal: type[DomainError]
+) -> None:
+    with pytest.raises(refusal):
+        conversion(**change)
 
 
 def test_a_conversion_in_the_future_is_a_domain_error_with_a_stable_code() -> None:

@@ -2,9 +2,10 @@
 
 The server says why it refuses in the error's SQLSTATE, and the drivers pass its error on as a bare
 ``DBAPIError``: a session it will not open (not accepting connections, too many clients, starting up or
-shutting down), a session it ends (an administrator's or a crash's shutdown), or a write it will not take
-(a read-only database). Each of these passes when the database does, so the answer is "try again soon";
-a statement the database rejects for what it says is a bug, and stays one.
+shutting down), a session it ends (an administrator's or a crash's shutdown), a write it will not take
+(a read-only database), or a transaction it rolled back because it lost a race with another (a serialization
+failure, a deadlock). Each of these passes when the database or the other transaction does, so the answer is
+"try again soon"; a statement the database rejects for what it says is a bug, and stays one.
 """
 
 from sqlalchemy.exc import DBAPIError
@@ -19,6 +20,10 @@ _REFUSING_STATES = frozenset(
         "57P03",  # cannot_connect_now: starting up, shutting down, in recovery
         "57P05",  # idle_session_timeout
         "25006",  # read_only_sql_transaction: a standby, or a primary made read-only, takes no writes
+        # Of class 40, only the two a retry settles: an integrity violation found at commit (40002) is the
+        # statement's fault, and a statement whose completion is unknown (40003) may have been applied.
+        "40001",  # serialization_failure: a concurrent transaction won; the same request again can succeed
+        "40P01",  # deadlock_detected: this transaction was chosen to break a lock cycle
     }
 )
 # object_not_in_prerequisite_state: on connecting, it means the database is not accepting connections

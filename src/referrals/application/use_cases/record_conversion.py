@@ -9,7 +9,8 @@ from referrals.application.ports.programme import ProgrammeRepository
 from referrals.application.ports.referrals import ReferralQueries, ReferralRepository
 from referrals.application.ports.rewards import ConversionRepository, RewardQueries, RewardRepository
 from referrals.domain.conversion import Conversion
-from referrals.domain.emails import DomainNames, canonical_email
+from referrals.domain.emails import DomainNames, email_to_find
+from referrals.domain.errors import InvalidEmail
 from referrals.domain.ids import new_id
 from referrals.domain.money import Money
 from referrals.domain.programme import Programme, RewardRule
@@ -101,7 +102,12 @@ class RecordConversion:
             user = await self.users.by_id(report.user_id)
         else:
             assert report.email is not None  # noqa: S101 - checked above; for the type checker
-            user = await self.users.by_email(canonical_email(report.email, self.domain_names))
+            try:
+                email = email_to_find(report.email, self.domain_names)
+            except InvalidEmail:
+                # No account could have registered with it: a user nobody has, like an address nobody used.
+                raise UnknownConversionUser from None
+            user = await self.users.by_email(email)
         if user is None:
             raise UnknownConversionUser
         return user.id

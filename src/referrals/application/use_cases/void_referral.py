@@ -6,7 +6,7 @@ from referrals.application.ports.referrals import ReferralRepository
 from referrals.application.ports.rewards import RewardRepository
 from referrals.application.use_cases.settle_rewards import brought_up_to_date
 from referrals.domain.programme_errors import ReferralNotFound, RewardAlreadyRedeemed
-from referrals.domain.referral import Referral, VoidReason
+from referrals.domain.referral import Referral, VoidReason, check_void_note
 from referrals.domain.reward import RewardState
 
 
@@ -15,6 +15,10 @@ class ReferralVoiding:
     referee_id: UUID
     reason: VoidReason
     note: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.note is not None:
+            check_void_note(self.note)
 
 
 @dataclass(frozen=True, slots=True)
