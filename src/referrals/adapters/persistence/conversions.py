@@ -1,6 +1,6 @@
 """Conversions, keyed by the operator's own id."""
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -8,6 +8,13 @@ from referrals.adapters.persistence.tables import conversions
 from referrals.application.ports.rewards import ConversionRepository, StoredConversion
 from referrals.domain.conversion import Conversion
 from referrals.domain.money import Money
+
+# ON CONFLICT DO NOTHING in each dialect's spelling, built once; the values are sent as parameters.
+_INSERT_UNLESS_TAKEN = {
+    "postgresql": postgresql.insert(conversions).on_conflict_do_nothing(index_elements=["id"]),
+    "sqlite": sqlite.insert(conversions).on_conflict_do_nothing(index_elements=["id"]),
+}
+_BY_ID = select(conversions).where(conversions.c.id == bindparam("conversion_id"))
 
 
 class SqlaConversionRepository(ConversionRepository):
@@ -27,17 +34,12 @@ class SqlaConversionRepository(ConversionRepository):
         }
         # ON CONFLICT DO NOTHING: a report racing another with the same id waits for it, then stores nothing,
         # without an error that would end the transaction.
-        insert = postgresql.insert if self._session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        statement = insert(conversions).values(values).on_conflict_do_nothing(index_elements=["id"])
-        result = await self._session.execute(statement)
+        statement = _INSERT_UNLESS_TAKEN[self._session.get_bind().dialect.name]
+        result = await self._session.execute(statement, values)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def get(self, conversion_id: str) -> StoredConversion | None:
-        row = (
-            (await self._session.execute(select(conversions).where(conversions.c.id == conversion_id)))
-            .mappings()
-            .one_or_none()
-        )
+        row = (await self._session.execute(_BY_ID, {"conversion_id": conversion_id})).mappings().one_or_none()
         if row is None:
             return None
         value = None if row["amount"] is None else Money(row["amount"], row["currency"])

@@ -16,15 +16,17 @@ from referrals.domain.events import DomainEvent
 # the commit, so it is held for one insert and the commit itself. SQLite has one writer at a time anyway.
 _EVENT_ORDER_LOCK = 0x7265_6665_7272_616C  # "referral", as a 64-bit key nothing else uses
 _ENCODER = msgspec.json.Encoder()
+_INSERT = insert(events)
+_TAKE_ORDER_LOCK = select(func.pg_advisory_xact_lock(_EVENT_ORDER_LOCK))
 
 
 async def append_events(session: AsyncSession, pending: Sequence[DomainEvent], recorded_at: datetime) -> None:
     if not pending:
         return
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(select(func.pg_advisory_xact_lock(_EVENT_ORDER_LOCK)))
+        await session.execute(_TAKE_ORDER_LOCK)
     await session.execute(
-        insert(events),
+        _INSERT,
         [
             {
                 "type": event.type.value,

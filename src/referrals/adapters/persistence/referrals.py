@@ -16,14 +16,35 @@ from referrals.application.ports.referrals import ReferralCounts, ReferralFilter
 from referrals.domain.referral import Referral, ReferralState, VoidReason, referral_event
 
 _WITH_EMAIL = select(referrals, users.c.email).join(users, users.c.id == referrals.c.id)
+# The write path's statements are built once, their values sent as parameters: building a statement with its
+# values in it costs more than running it, and a single SQLite writer waits for every one.
+_INSERT = insert(referrals)
+# FOR NO KEY UPDATE: changes of one referral take turns, while rows that merely reference it (its rewards) can
+# still be inserted. SQLite has a single writer and needs no lock.
+_LOCK = _WITH_EMAIL.where(referrals.c.id == bindparam("referee_id")).with_for_update(of=referrals, key_share=True)
+_SAVE = (
+    update(referrals)
+    .where(referrals.c.id == bindparam("referee_id"))
+    .values(
+        state=bindparam("new_state"),
+        qualified_at=bindparam("new_qualified_at"),
+        voided_at=bindparam("new_voided_at"),
+        void_reason=bindparam("new_void_reason"),
+        void_note=bindparam("new_void_note"),
+    )
+)
 
 
 async def add_referral(session: AsyncSession, events: EventRecorder, referral: Referral) -> None:
     """Store a new referral with its ``referral.created`` event (with the referee's account, by its repository)."""
     await session.execute(
-        insert(referrals).values(
-            id=referral.id, referrer_id=referral.referrer_id, state=referral.state.value, created_at=referral.created_at
-        )
+        _INSERT,
+        {
+            "id": referral.id,
+            "referrer_id": referral.referrer_id,
+            "state": referral.state.value,
+            "created_at": referral.created_at,
+        },
     )
     events.record(referral_event(referral, referral.created_at))
 
@@ -96,23 +117,20 @@ class SqlaReferralRepository(ReferralRepository):
         self._events = events
 
     async def lock(self, referee_id: UUID) -> Referral | None:
-        # FOR NO KEY UPDATE: changes of one referral take turns, while rows that merely reference it (its
-        # rewards) can still be inserted. SQLite has a single writer and needs no lock.
-        statement = _WITH_EMAIL.where(referrals.c.id == referee_id).with_for_update(of=referrals, key_share=True)
-        row = (await self._session.execute(statement)).mappings().one_or_none()
+        row = (await self._session.execute(_LOCK, {"referee_id": referee_id})).mappings().one_or_none()
         return None if row is None else _to_referral(row)
 
     async def save(self, referral: Referral, note: str | None = None) -> None:
         await self._session.execute(
-            update(referrals)
-            .where(referrals.c.id == referral.id)
-            .values(
-                state=referral.state.value,
-                qualified_at=referral.qualified_at,
-                voided_at=referral.voided_at,
-                void_reason=None if referral.void_reason is None else referral.void_reason.value,
-                void_note=note,
-            )
+            _SAVE,
+            {
+                "referee_id": referral.id,
+                "new_state": referral.state.value,
+                "new_qualified_at": referral.qualified_at,
+                "new_voided_at": referral.voided_at,
+                "new_void_reason": None if referral.void_reason is None else referral.void_reason.value,
+                "new_void_note": note,
+            },
         )
         at = referral.voided_at if referral.state is ReferralState.VOIDED else referral.qualified_at
         self._events.record(referral_event(referral, at or referral.created_at))

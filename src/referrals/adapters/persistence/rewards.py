@@ -126,56 +126,73 @@ def _page_statements(*, by_user: bool, by_role: bool, state: RewardState | None)
     return _PageStatements(items=items, total=total)
 
 
+# The write path's statements are built once, their values sent as parameters (see referrals.py).
+_INSERT = insert(rewards)
+_LOCK = select(rewards).where(rewards.c.id == bindparam("reward_id")).with_for_update(key_share=True)
+_LOCK_OF_REFERRAL = (
+    select(rewards)
+    .where(rewards.c.referral_id == bindparam("referral_id"))
+    .order_by(rewards.c.role)
+    .with_for_update(key_share=True)
+)
+_SAVE = (
+    update(rewards)
+    .where(rewards.c.id == bindparam("reward_id"))
+    .values(
+        state=bindparam("new_state"), redeemed_at=bindparam("new_redeemed_at"), voided_at=bindparam("new_voided_at")
+    )
+)
+# The user's row is the lock every grant to them takes first, so a cap is counted by one grant at a time: with
+# K slots left and K + n referees converting at once, exactly K win. FOR NO KEY UPDATE does not stand in the
+# way of rows that merely reference the user.
+_LOCK_GRANTS_TO = select(users.c.id).where(users.c.id == bindparam("user_id")).with_for_update(key_share=True)
+_HELD_GRANTS = (
+    select(func.count())
+    .select_from(rewards)
+    .where(
+        rewards.c.user_id == bindparam("user_id"),
+        rewards.c.role == RewardRole.REFERRER.value,
+        rewards.c.state != _VOIDED,
+    )
+)
+
+
 class SqlaRewardRepository(RewardRepository):
     def __init__(self, session: AsyncSession, events: EventRecorder) -> None:
         self._session = session
         self._events = events
 
     async def add(self, reward: Reward) -> None:
-        await self._session.execute(insert(rewards).values(_to_row(reward)))
+        await self._session.execute(_INSERT, _to_row(reward))
         self._events.record(reward_event(reward, reward.created_at, created=True))
         if reward.state is RewardState.AVAILABLE:
             self._events.record(reward_event(reward, reward.created_at))
 
     async def lock(self, reward_id: UUID) -> Reward | None:
-        statement = select(rewards).where(rewards.c.id == reward_id).with_for_update(key_share=True)
-        row = (await self._session.execute(statement)).mappings().one_or_none()
+        row = (await self._session.execute(_LOCK, {"reward_id": reward_id})).mappings().one_or_none()
         return None if row is None else _to_reward(row)
 
     async def lock_of_referral(self, referral_id: UUID) -> Sequence[Reward]:
-        statement = (
-            select(rewards)
-            .where(rewards.c.referral_id == referral_id)
-            .order_by(rewards.c.role)
-            .with_for_update(key_share=True)
-        )
-        return [_to_reward(row) for row in (await self._session.execute(statement)).mappings()]
+        rows = await self._session.execute(_LOCK_OF_REFERRAL, {"referral_id": referral_id})
+        return [_to_reward(row) for row in rows.mappings()]
 
     async def save(self, reward: Reward, at: datetime) -> None:
         await self._session.execute(
-            update(rewards)
-            .where(rewards.c.id == reward.id)
-            .values(state=reward.state.value, redeemed_at=reward.redeemed_at, voided_at=reward.voided_at)
+            _SAVE,
+            {
+                "reward_id": reward.id,
+                "new_state": reward.state.value,
+                "new_redeemed_at": reward.redeemed_at,
+                "new_voided_at": reward.voided_at,
+            },
         )
         self._events.record(reward_event(reward, at))
 
     async def hold_grants_to(self, user_id: UUID) -> int:
-        # The user's row is the lock every grant to them takes first, so a cap is counted by one grant at a
-        # time: with K slots left and K + n referees converting at once, exactly K win. FOR NO KEY UPDATE does
-        # not stand in the way of rows that merely reference the user. SQLite's single writer already counts
-        # one grant at a time.
+        # SQLite's single writer already counts one grant at a time.
         if self._session.get_bind().dialect.name != "sqlite":
-            lock = select(users.c.id).where(users.c.id == user_id).with_for_update(key_share=True)
-            await self._session.execute(lock)
-        held = await self._session.scalar(
-            select(func.count())
-            .select_from(rewards)
-            .where(
-                rewards.c.user_id == user_id,
-                rewards.c.role == RewardRole.REFERRER.value,
-                rewards.c.state != _VOIDED,
-            )
-        )
+            await self._session.execute(_LOCK_GRANTS_TO, {"user_id": user_id})
+        held = await self._session.scalar(_HELD_GRANTS, {"user_id": user_id})
         return int(held or 0)
 
     async def mature_due(self, now: datetime, limit: int) -> Sequence[Reward]:
