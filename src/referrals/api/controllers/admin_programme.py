@@ -5,7 +5,7 @@ from uuid import UUID
 
 from dishka import FromDishka
 from litestar import Router, get, post
-from litestar.params import JSONBody, Parameter, PathParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from referrals.api.injection import inject
 from referrals.api.operator_auth import API_KEY_SECURITY, requires_scope
@@ -29,8 +29,8 @@ from referrals.domain.api_keys import Scope
 from referrals.domain.referral import ReferralState
 from referrals.domain.reward import RewardState
 
-Limit = Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)]
-Offset = Annotated[int, Parameter(ge=0, le=2**31 - 1)]
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]
+Offset = Annotated[int, QueryParameter(ge=0, le=2**31 - 1)]
 RewardId = Annotated[UUID, PathParameter(description="The reward's id.")]
 
 
@@ -45,9 +45,9 @@ RewardId = Annotated[UUID, PathParameter(description="The reward's id.")]
 async def browse_referrals(
     browse: FromDishka[BrowseReferrals],
     state_filter: Annotated[
-        ReferralState | None, Parameter(query="state", description="Only referrals in this state.")
+        ReferralState | None, QueryParameter(name="state", description="Only referrals in this state.")
     ] = None,
-    referrer_id: Annotated[UUID | None, Parameter(description="Only this referrer's referrals.")] = None,
+    referrer_id: Annotated[UUID | None, QueryParameter(description="Only this referrer's referrals.")] = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     offset: Offset = 0,
 ) -> ReferralPageResponse:
@@ -86,9 +86,9 @@ async def void_referral(
 async def browse_rewards(
     list_rewards: FromDishka[ListRewards],
     state_filter: Annotated[
-        RewardState | None, Parameter(query="state", description="Only rewards in this state.")
+        RewardState | None, QueryParameter(name="state", description="Only rewards in this state.")
     ] = None,
-    user_id: Annotated[UUID | None, Parameter(description="Only this user's rewards, in either role.")] = None,
+    user_id: Annotated[UUID | None, QueryParameter(description="Only this user's rewards, in either role.")] = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     offset: Offset = 0,
 ) -> RewardPageResponse:

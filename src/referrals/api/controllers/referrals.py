@@ -4,7 +4,7 @@ from uuid import UUID
 
 from dishka import FromDishka
 from litestar import Request, Response, Router, get, post
-from litestar.params import JSONBody, Parameter, PathParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from referrals.api.auth import BEARER_SECURITY
 from referrals.api.injection import inject
@@ -62,10 +62,10 @@ async def list_referrals(
     referrer_id: ReferrerId,
     list_referrals: FromDishka[ListReferrals],
     state_filter: Annotated[
-        ReferralState | None, Parameter(query="state", description="Only referrals in this state.")
+        ReferralState | None, QueryParameter(name="state", description="Only referrals in this state.")
     ] = None,
-    limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    offset: Annotated[int, Parameter(ge=0, le=2**31 - 1)] = 0,
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    offset: Annotated[int, QueryParameter(ge=0, le=2**31 - 1)] = 0,
 ) -> ReferralPageResponse:
     """A referrer's referrals, newest first: for the referrer's own token, or a key with `referrals:read`."""
     caller = await authenticated_caller(request)

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from dishka import FromDishka
 from litestar import Request, Router, get
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from referrals.api.auth import BEARER_SECURITY, caller_id
 from referrals.api.injection import inject
@@ -30,10 +30,10 @@ async def my_rewards(
     request: Request[Any, Any, Any],
     list_rewards: FromDishka[ListRewards],
     state_filter: Annotated[
-        RewardState | None, Parameter(query="state", description="Only rewards in this state.")
+        RewardState | None, QueryParameter(name="state", description="Only rewards in this state.")
     ] = None,
-    limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    offset: Annotated[int, Parameter(ge=0, le=2**31 - 1)] = 0,
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    offset: Annotated[int, QueryParameter(ge=0, le=2**31 - 1)] = 0,
 ) -> RewardPageResponse:
     """The caller's rewards as referrer and as referee, newest first. A pending reward reads as available from
     the instant its hold ends."""
