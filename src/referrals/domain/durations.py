@@ -5,6 +5,7 @@ attribution window must be the same span of time for every referral.
 """
 
 import re
+from contextlib import suppress
 from datetime import timedelta
 
 from referrals.domain.programme_errors import InvalidDuration
@@ -29,7 +30,9 @@ def parse_duration(text: str) -> timedelta:
     found = {name: value.lstrip("0") or "0" for name, value in match.groupdict().items() if value is not None}
     duration = MAX_DURATION * 2
     if all(len(value) <= _MAX_DIGITS for value in found.values()):
-        duration = timedelta(**{name: int(value) for name, value in found.items()})
+        # Weeks, or the parts together, past what a timedelta holds are far past the maximum too.
+        with suppress(OverflowError):
+            duration = timedelta(**{name: int(value) for name, value in found.items()})
     if duration > MAX_DURATION:
         msg = f"A duration may be at most {MAX_DURATION.days} days long."
         raise InvalidDuration(msg)

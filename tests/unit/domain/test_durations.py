@@ -139,8 +139,21 @@ def test_the_refusal_names_the_text_and_an_example() -> None:
         "PT99999999999999999999S",
         "P" + "9" * 40 + "D",
         "P" + "9" * 5000 + "D",
+        "P262152302W",
+        "P999999999W",
+        "P999999999DT999999999H999999999M999999999S",
     ],
-    ids=["8-digit-days", "8-digit-weeks", "8-digit-hours", "20-digit-seconds", "40-digit-days", "5000-digit-days"],
+    ids=[
+        "8-digit-days",
+        "8-digit-weeks",
+        "8-digit-hours",
+        "20-digit-seconds",
+        "40-digit-days",
+        "5000-digit-days",
+        "9-digit-weeks-past-timedelta",
+        "9-digit-weeks-past-c-int",
+        "9-digit-parts-summing-past-timedelta",
+    ],
 )
 def test_a_huge_number_is_refused_as_an_invalid_duration_not_an_overflow(text: str) -> None:
     with pytest.raises(InvalidDuration):
