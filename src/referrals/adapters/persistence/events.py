@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, literal, select
 
 from referrals.adapters.persistence.reads import CommittedReads
 from referrals.adapters.persistence.tables import events
@@ -17,9 +17,10 @@ _PAGE = select(*_COLUMNS).where(events.c.id > bindparam("cursor")).order_by(even
 
 @lru_cache(maxsize=64)
 def _page_of_types(types: tuple[EventType, ...]) -> Select[Any]:
-    # The types are the statement's constants, not parameters: then a page of given types is a prebuilt
-    # statement like any other. Only the handful of type sets readers actually ask for are kept.
-    return _PAGE.where(events.c.type.in_([event_type.value for event_type in types]))
+    # The types are the statement's constants, written into its SQL, not parameters (an expanding parameter
+    # cannot be compiled ahead for the driver's pool): then a page of given types is a prebuilt statement like
+    # any other. Only the handful of type sets readers actually ask for are kept.
+    return _PAGE.where(events.c.type.in_([literal(event_type.value, literal_execute=True) for event_type in types]))
 
 
 class SqlaEventQueries(EventQueries):
