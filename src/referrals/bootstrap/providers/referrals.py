@@ -3,7 +3,8 @@ from dishka import Provider, Scope, provide, provide_all
 from referrals.adapters.persistence.conversions import SqlaConversionRepository
 from referrals.adapters.persistence.programme import SqlaProgrammeRepository
 from referrals.adapters.persistence.referrals import SqlaReferralQueries, SqlaReferralRepository
-from referrals.adapters.persistence.rewards import SqlaRewardQueries, SqlaRewardRepository
+from referrals.adapters.persistence.reward_queries import SqlaRewardQueries
+from referrals.adapters.persistence.rewards import SqlaRewardRepository
 from referrals.application.ports.programme import ProgrammeRepository
 from referrals.application.ports.referrals import ReferralQueries, ReferralRepository
 from referrals.application.ports.rewards import ConversionRepository, RewardQueries, RewardRepository
