@@ -123,6 +123,9 @@ async def test_an_unexpected_error_or_an_unmapped_refusal_is_a_500_problem_witho
 def as_sqlalchemy_raises(error: asyncpg.PostgresError) -> DBAPIError:
     """``error`` as SQLAlchemy's asyncpg dialect hands it on: translated to its DBAPI ``Error``, then wrapped."""
     translated = AsyncAdapt_asyncpg_dbapi.Error(error.args[0], error)  # type: ignore[no-untyped-call]
+    if getattr(translated, "sqlstate", None) is None:
+        # SQLAlchemy 2.0 sets the server's code on the translated error after building it; 2.1 in its constructor.
+        translated.pgcode = translated.sqlstate = error.sqlstate
     wrapped = DBAPIError.instance("UPDATE users SET email = $1", None, translated, AsyncAdapt_asyncpg_dbapi.Error)
     assert isinstance(wrapped, DBAPIError)
     return wrapped
