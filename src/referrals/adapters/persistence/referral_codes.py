@@ -3,7 +3,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, literal, select, update
+from sqlalchemy import bindparam, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,12 +23,21 @@ _ERROR_BY_CONSTRAINT = {
 # on active codes (see live_codes.py).
 _ACTIVE = literal(CodeState.ACTIVE.value, literal_execute=True)
 _EXPIRED = CodeState.EXPIRED.value
+# A registration shares a lock on its code and the end of a code takes it alone, so an end waits for the
+# registrations under way and the ones after it wait for it, then find the code gone. Row share locks would
+# order the two as well, but PostgreSQL lets each newcomer in beside the sharers already there: a steady stream
+# of registrations would keep a delete waiting for as long as the stream lasts. An advisory lock queues a
+# newcomer behind a waiting end. SQLite needs neither: its writers take turns.
+_CODE_LOCKS = 0x636F_6465  # "code", a class of two-part advisory keys nothing else uses
+_SHARE_CODE = select(func.pg_advisory_xact_lock_shared(_CODE_LOCKS, func.hashtext(bindparam("code"))))
+_TAKE_CODE = select(func.pg_advisory_xact_lock(_CODE_LOCKS, func.hashtext(bindparam("code"))))
 
 
 class SqlaReferralCodeRepository(ReferralCodeRepository):
     def __init__(self, session: AsyncSession, events: EventRecorder) -> None:
         self._session = session
         self._events = events
+        self._queues_writers = session.get_bind().dialect.name == "postgresql"
 
     async def add(self, code: ReferralCode) -> None:
         try:
@@ -47,16 +56,19 @@ class SqlaReferralCodeRepository(ReferralCodeRepository):
         self._events.record(code_event(code, CodeState.ACTIVE, code.created_at))
 
     async def stored_active_of(self, owner_id: UUID) -> ReferralCode | None:
-        # FOR UPDATE: a concurrent delete or create of the same owner waits, then sees this one's outcome.
+        # A concurrent delete or create of the same owner waits, then sees this one's outcome. NO KEY: a
+        # registration's foreign key to the code, which shares only its key, is not held up by it.
         query = (
             select(referral_codes)
             .where(referral_codes.c.owner_id == owner_id, referral_codes.c.state == _ACTIVE)
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
         row = (await self._session.execute(query)).mappings().one_or_none()
         return None if row is None else _to_code(row)
 
     async def end(self, code: ReferralCode, state: CodeState, at: datetime) -> bool:
+        if self._queues_writers:
+            await self._session.execute(_TAKE_CODE, {"code": code.code})
         ended = await self._session.execute(
             update(referral_codes)
             .where(referral_codes.c.id == code.id, referral_codes.c.state == _ACTIVE)
@@ -68,15 +80,12 @@ class SqlaReferralCodeRepository(ReferralCodeRepository):
         return True
 
     async def live_by_code(self, code: str, now: datetime) -> ReferralCode | None:
-        # FOR SHARE: a delete of this code waits for the registration using it, and vice versa.
-        query = (
-            select(referral_codes)
-            .where(
-                referral_codes.c.code == code,
-                referral_codes.c.state == _ACTIVE,
-                referral_codes.c.expires_at > now,
-            )
-            .with_for_update(read=True)
+        if self._queues_writers:
+            await self._session.execute(_SHARE_CODE, {"code": code})
+        query = select(referral_codes).where(
+            referral_codes.c.code == code,
+            referral_codes.c.state == _ACTIVE,
+            referral_codes.c.expires_at > now,
         )
         row = (await self._session.execute(query)).mappings().one_or_none()
         return None if row is None else _to_code(row)
