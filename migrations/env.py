@@ -9,7 +9,7 @@ from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from referrals.adapters.persistence.engine import ensure_sqlite_directory
-from referrals.adapters.persistence.tables import metadata
+from referrals.adapters.persistence.schema import metadata
 from referrals.bootstrap.config import load_settings
 
 config = context.config

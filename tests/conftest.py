@@ -136,7 +136,9 @@ async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def empty_postgres(url: str) -> None:
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
-        await connection.execute("TRUNCATE api_keys, program_versions, refresh_tokens, referral_codes, users CASCADE")
+        await connection.execute(
+            "TRUNCATE api_keys, program_versions, refresh_tokens, referral_codes, users, webhook_endpoints CASCADE"
+        )
     finally:
         await connection.close()
 

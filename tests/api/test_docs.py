@@ -36,6 +36,14 @@ PROTECTED = {
     ("get", "/admin/rewards"),
     ("post", "/admin/rewards/{reward_id}/redeem"),
     ("post", "/admin/rewards/{reward_id}/void"),
+    ("post", "/admin/webhooks"),
+    ("get", "/admin/webhooks"),
+    ("get", "/admin/webhooks/{endpoint_id}"),
+    ("patch", "/admin/webhooks/{endpoint_id}"),
+    ("delete", "/admin/webhooks/{endpoint_id}"),
+    ("post", "/admin/webhooks/{endpoint_id}/rotate-secret"),
+    ("get", "/admin/webhooks/{endpoint_id}/deliveries"),
+    ("post", "/admin/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry"),
 }
 
 

@@ -40,7 +40,10 @@ PASSWORD = "fuzzing is fun"
 # Expiries the service accepts for the whole run: strictly ahead, and within MAX_CODE_LIFETIME_DAYS (365).
 # Each refresh token rotates on its first use (and a reuse revokes its chain), so each comes from a login of its own.
 REFRESH_TOKENS = 100
-ALL_SCOPES = tuple(scope.value for scope in Scope)
+# Every scope but webhooks:manage: registering a webhook resolves the URL's host with the system's resolver, and
+# nothing here may send a packet beyond loopback. The webhook routes are fuzzed up to their 403; their bodies
+# are tested in tests/api/test_webhooks.py, with a stub resolver.
+FUZZ_SCOPES = tuple(scope.value for scope in Scope if scope is not Scope.WEBHOOKS_MANAGE)
 LIVE_EXPIRIES = (timedelta(hours=1), timedelta(days=1), timedelta(days=30), timedelta(days=364))
 
 
@@ -50,7 +53,7 @@ class Seeds:
 
     user_id: str
     access_token: str
-    # An operator key with every scope, so that the operator routes' bodies and parameters are fuzzed too.
+    # An operator key with every scope but one (see FUZZ_SCOPES), so the operator routes' bodies are fuzzed too.
     api_key: str
     refresh_tokens: list[str]
     referral_code: str
@@ -131,8 +134,8 @@ def main() -> int:
 
 
 def operator_key(environment: dict[str, str]) -> str:
-    """A key with every scope, issued by the command line as an operator would."""
-    scopes = [argument for scope in ALL_SCOPES for argument in ("--scope", scope)]
+    """A key with the FUZZ_SCOPES, issued by the command line as an operator would."""
+    scopes = [argument for scope in FUZZ_SCOPES for argument in ("--scope", scope)]
     issued = subprocess.run(
         [BIN / "python", "-m", "referrals", "api-keys", "create", "--name", "fuzzer", *scopes],
         env=environment,

@@ -34,6 +34,7 @@ TAGS = [
     ),
     Tag(name="operations", description="Liveness and readiness, for load balancers and orchestrators."),
     Tag(name="operators", description="For operators' API keys: the event feed, referrals, voids and payouts."),
+    Tag(name="webhooks", description="Endpoints the events are pushed to, signed, and their delivery logs."),
 ]
 
 

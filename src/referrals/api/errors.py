@@ -15,6 +15,7 @@ from referrals.api.oauth_errors import TokenRequestRefused
 from referrals.api.problems import problem_response
 from referrals.api.request_labels import method_label, route_label
 from referrals.api.schemas import FieldError
+from referrals.api.webhook_errors import WEBHOOK_STATUSES
 from referrals.application.errors import (
     ApplicationError,
     CodeCollision,
@@ -110,6 +111,7 @@ STATUS_BY_ERROR: dict[type[Refusal], HTTPStatus] = {
     RewardNotFound: HTTPStatus.NOT_FOUND,
     RewardNotAvailable: HTTPStatus.CONFLICT,
     RewardNotVoidable: HTTPStatus.CONFLICT,
+    **WEBHOOK_STATUSES,
 }
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="referrals"'}
 

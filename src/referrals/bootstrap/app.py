@@ -18,6 +18,7 @@ from referrals.api.controllers import (
     referrals,
     rewards,
     users,
+    webhooks,
 )
 from referrals.api.docs import docs_assets_router, openapi_config
 from referrals.api.errors import exception_handlers, on_dependency_unavailable, on_unexpected_error
@@ -32,6 +33,7 @@ from referrals.bootstrap.container import make_container
 from referrals.bootstrap.metrics import PoolGaugePublisher, metrics_route, multiprocess_directory, scrape_registry
 from referrals.bootstrap.providers.http_edge import HttpEdgeProvider
 from referrals.bootstrap.runtime import tune_garbage_collection
+from referrals.bootstrap.webhook_dispatch import WebhookDispatcher
 
 API_VERSION = "1.0.0"
 # What a database that is down, restarting or overloaded raises: refused or dropped connections,
@@ -78,6 +80,7 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
                     programme.router,
                     admin.router,
                     admin_programme.router,
+                    webhooks.router,
                 ],
                 before_request=Preflight(),
             ),
@@ -104,6 +107,9 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
         app.on_startup.append(scheduler.start)
         # Before the container closes: a tick in flight still needs its pool.
         app.on_shutdown.insert(0, scheduler.stop)
+        dispatcher = WebhookDispatcher(container, settings.webhooks)
+        app.on_startup.append(dispatcher.start)
+        app.on_shutdown.insert(0, dispatcher.stop)
     if multiprocess_directory() is not None:
         pools = PoolGaugePublisher()
         app.on_startup.append(pools.start)

@@ -21,6 +21,7 @@ from referrals.application.use_cases.expire_codes import ExpireCodes
 from referrals.application.use_cases.mature_rewards import MatureRewards
 from referrals.application.use_cases.purge_events import PurgeEvents
 from referrals.application.use_cases.purge_refresh_tokens import PurgeRefreshTokens
+from referrals.application.use_cases.purge_webhook_deliveries import PurgeWebhookDeliveries
 from referrals.bootstrap.config import BackgroundSettings
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ JOBS: Final[tuple[Job, ...]] = (
     Job(MatureRewards),
     Job(PurgeRefreshTokens, every=HOUSEKEEPING_PERIOD),
     Job(PurgeEvents, every=HOUSEKEEPING_PERIOD),
+    Job(PurgeWebhookDeliveries, every=HOUSEKEEPING_PERIOD),
 )
 
 # Batches one job may take in one tick before the next job gets its turn; what is left waits a tick.

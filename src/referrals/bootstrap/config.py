@@ -187,6 +187,33 @@ class BackgroundSettings(
     event_retention_days: Annotated[int, Meta(ge=1, le=36500)] = 30
 
 
+class WebhookSettings(msgspec.Struct, frozen=True, kw_only=True, rename=lambda name: f"webhook_{name}"):
+    """Webhook deliveries: how long one attempt may take, when failures are retried, and how many run at once."""
+
+    timeout: Annotated[float, Meta(gt=0, le=60)] = 10.0
+    # Seconds to wait before each retry, comma-separated; after the last retry fails the delivery is failed.
+    retry_delays: str = "5,300,1800,7200,18000,36000,36000"
+    # Lifts both SSRF rules (https only, public addresses only): for development and tests, never production.
+    allow_private_networks: bool = False
+    concurrency: Annotated[int, Meta(ge=1, le=1000)] = 16
+    concurrency_per_endpoint: Annotated[int, Meta(ge=1, le=100)] = 4
+    # Seconds between looks for due deliveries when nothing else wakes the dispatcher.
+    poll_interval: Annotated[float, Meta(gt=0, le=10)] = 0.5
+
+    @property
+    def delays(self) -> tuple[float, ...]:
+        return tuple(float(item) for item in self.retry_delays.split(",") if item.strip())
+
+    def __post_init__(self) -> None:
+        try:
+            delays = self.delays
+        except ValueError:
+            delays = (-1.0,)
+        if any(not 0 <= delay <= 7 * 24 * 3600 for delay in delays):
+            msg = "WEBHOOK_RETRY_DELAYS: seconds between 0 and a week, comma-separated (empty: no retries)"
+            raise SettingsError(msg)
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
     database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
@@ -196,6 +223,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     integrations: IntegrationSettings = msgspec.field(default_factory=IntegrationSettings)
     rate_limits: RateLimitSettings = msgspec.field(default_factory=RateLimitSettings)
     background: BackgroundSettings = msgspec.field(default_factory=BackgroundSettings)
+    webhooks: WebhookSettings = msgspec.field(default_factory=WebhookSettings)
 
     def __post_init__(self) -> None:
         if self.security.jwt_secret is None and self.server.app_env == "production":

@@ -14,6 +14,7 @@ from referrals.bootstrap.providers.persistence import PersistenceProvider
 from referrals.bootstrap.providers.referrals import ReferralsProvider
 from referrals.bootstrap.providers.settings import SettingsProvider
 from referrals.bootstrap.providers.throttling import InProcessRateLimiterProvider, ThrottlingProvider
+from referrals.bootstrap.providers.webhooks import WebhooksProvider
 
 
 def default_providers(settings: Settings) -> list[Provider]:
@@ -27,6 +28,7 @@ def default_providers(settings: Settings) -> list[Provider]:
         OperatorsProvider(),
         EventFeedProvider(),
         EventsProvider(),
+        WebhooksProvider(),
         ThrottlingProvider(),
         IntegrationsProvider(settings.integrations),
     ]

@@ -1,4 +1,4 @@
-"""``worker``: the background work (codes expiring, purges) without HTTP, until SIGTERM or SIGINT."""
+"""``worker``: the background work (codes expiring, purges, webhook deliveries) without HTTP, until stopped."""
 
 import argparse
 import asyncio
@@ -13,7 +13,7 @@ logger = logging.getLogger("referrals.worker")
 def register(subcommands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = subcommands.add_parser(
         "worker",
-        help="run the background work (expiring codes, purges) without serving HTTP",
+        help="run the background work (expiring codes, purges, webhook deliveries) without serving HTTP",
         description=(
             "Run the background work without serving HTTP, a tick every BACKGROUND_INTERVAL seconds, until "
             "SIGTERM or SIGINT. Any number may run beside the servers; with BACKGROUND_WORK=false on the "
@@ -37,15 +37,23 @@ def work(settings: Settings, _arguments: argparse.Namespace) -> int:
 async def _work(settings: Settings) -> None:
     from referrals.bootstrap.background import Scheduler  # noqa: PLC0415 - see work
     from referrals.bootstrap.container import make_container  # noqa: PLC0415
+    from referrals.bootstrap.webhook_dispatch import WebhookDispatcher  # noqa: PLC0415
 
     container = make_container(settings)
     scheduler = Scheduler(container, settings.background)
+    dispatcher = WebhookDispatcher(container, settings.webhooks)
+
+    def request_stop() -> None:
+        scheduler.request_stop()
+        dispatcher.request_stop()
+
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(stop_signal, scheduler.request_stop)
+        loop.add_signal_handler(stop_signal, request_stop)
     logger.info("Background worker started: a tick every %g s", settings.background.interval)
     try:
-        await scheduler.run()
+        await asyncio.gather(scheduler.run(), dispatcher.run())
+        await dispatcher.stop()
     finally:
         await container.close()
     logger.info("Background worker stopped")

@@ -8,7 +8,7 @@ from typing import NoReturn
 from sqlalchemy import Index, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 
-from referrals.adapters.persistence.tables import metadata
+from referrals.adapters.persistence.schema import metadata
 
 _SQLITE_FAILURE = re.compile(r"(?:UNIQUE|CHECK|NOT NULL|FOREIGN KEY) constraint failed: (?P<subject>.+)")
 

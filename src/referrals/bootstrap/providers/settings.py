@@ -10,6 +10,7 @@ from referrals.bootstrap.config import (
     ServerSettings,
     Settings,
     ValkeySettings,
+    WebhookSettings,
 )
 
 
@@ -50,3 +51,7 @@ class SettingsProvider(Provider):
     @provide
     def background(self, settings: Settings) -> BackgroundSettings:
         return settings.background
+
+    @provide
+    def webhooks(self, settings: Settings) -> WebhookSettings:
+        return settings.webhooks

@@ -1,0 +1,272 @@
+"""Deliveries: fanned out from the feed, claimed by one process at a time, and their attempts recorded."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from referrals.adapters.persistence.webhook_endpoints import endpoint_from_row
+from referrals.adapters.persistence.webhook_tables import (
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_endpoints,
+    webhook_fan_out,
+)
+from referrals.application.pages import Page, PageRequest
+from referrals.application.ports.events import StoredEvent
+from referrals.application.ports.webhooks import (
+    ClaimedDelivery,
+    DeliveryRecord,
+    WebhookDeliveryQueries,
+    WebhookDeliveryRepository,
+)
+from referrals.domain.events import EventType
+from referrals.domain.ids import new_id
+from referrals.domain.webhook_deliveries import DeliveryAttempt, DeliveryState, WebhookDelivery
+from referrals.domain.webhooks import WebhookEndpoint
+
+_PENDING = DeliveryState.PENDING.value
+_FAILED = DeliveryState.FAILED.value
+_ENCODER = msgspec.json.Encoder()
+_MAX_ERROR_LENGTH = 200
+
+
+class _Payload(msgspec.Struct, frozen=True):
+    """The Standard Webhooks body: ``data`` is the event's document exactly as the feed serves it."""
+
+    type: str
+    timestamp: datetime
+    data: msgspec.Raw
+
+
+class SqlaWebhookDeliveryRepository(WebhookDeliveryRepository):
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def fan_out_position(self) -> int:
+        query = select(webhook_fan_out.c.last_event_id).where(webhook_fan_out.c.id == 1)
+        return int((await self._session.execute(query)).scalar_one())
+
+    async def any_due(self, now: datetime) -> bool:
+        query = select(webhook_deliveries.c.id).where(
+            webhook_deliveries.c.state == _PENDING, webhook_deliveries.c.next_attempt_at <= now
+        )
+        return (await self._session.execute(query.limit(1))).first() is not None
+
+    async def lock_fan_out(self) -> int:
+        # FOR UPDATE: a second fan-out waits for this one, then reads the cursor it left (SQLite's writers
+        # take turns anyway).
+        query = select(webhook_fan_out.c.last_event_id).where(webhook_fan_out.c.id == 1).with_for_update()
+        return int((await self._session.execute(query)).scalar_one())
+
+    async def add_for(self, event: StoredEvent, endpoint_ids: Sequence[UUID], now: datetime) -> None:
+        body = _ENCODER.encode(
+            _Payload(type=event.type.value, timestamp=event.occurred_at, data=msgspec.Raw(event.data))
+        )
+        await self._session.execute(
+            insert(webhook_deliveries),
+            [
+                {
+                    "id": new_id(),
+                    "endpoint_id": endpoint_id,
+                    "event_id": event.id,
+                    "event_type": event.type.value,
+                    "body": body.decode(),
+                    "state": _PENDING,
+                    "created_at": now,
+                    "next_attempt_at": now,
+                }
+                for endpoint_id in endpoint_ids
+            ],
+        )
+
+    async def advance_fan_out(self, last_event_id: int) -> None:
+        await self._session.execute(
+            update(webhook_fan_out).where(webhook_fan_out.c.id == 1).values(last_event_id=last_event_id)
+        )
+
+    async def claim_due(
+        self, now: datetime, until: datetime, limit: int, excluding: frozenset[UUID]
+    ) -> Sequence[ClaimedDelivery]:
+        unclaimed = or_(webhook_deliveries.c.claimed_until.is_(None), webhook_deliveries.c.claimed_until <= now)
+        due = (
+            select(webhook_deliveries.c.id)
+            .join(webhook_endpoints, webhook_endpoints.c.id == webhook_deliveries.c.endpoint_id)
+            .where(
+                webhook_deliveries.c.state == _PENDING,
+                webhook_deliveries.c.next_attempt_at <= now,
+                webhook_endpoints.c.enabled.is_(True),
+                unclaimed,
+            )
+            .order_by(webhook_deliveries.c.next_attempt_at)
+            .limit(limit)
+            # SKIP LOCKED: processes claiming at once take different rows instead of queueing for the same.
+            .with_for_update(of=webhook_deliveries, skip_locked=True)
+        )
+        if excluding:
+            due = due.where(webhook_deliveries.c.endpoint_id.not_in(excluding))
+        claimed = (
+            (
+                await self._session.execute(
+                    update(webhook_deliveries)
+                    # Checked again on the row itself: one claimed by another process while this waited stays theirs.
+                    .where(webhook_deliveries.c.id.in_(due), webhook_deliveries.c.state == _PENDING, unclaimed)
+                    .values(claimed_until=until)
+                    .returning(*webhook_deliveries.c)
+                )
+            )
+            .mappings()
+            .all()
+        )
+        if not claimed:
+            return []
+        endpoint_ids = {row["endpoint_id"] for row in claimed}
+        endpoints = {endpoint.id: endpoint for endpoint in await self._endpoints(endpoint_ids)}
+        return [
+            ClaimedDelivery(
+                delivery=_to_delivery(row),
+                url=endpoints[row["endpoint_id"]].url,
+                secrets=endpoints[row["endpoint_id"]].signing_secrets(now),
+                body=row["body"].encode(),
+                claimed_until=until,
+            )
+            for row in claimed
+            if row["endpoint_id"] in endpoints
+        ]
+
+    async def _endpoints(self, ids: set[UUID]) -> Sequence[WebhookEndpoint]:
+        rows = await self._session.execute(select(webhook_endpoints).where(webhook_endpoints.c.id.in_(ids)))
+        return [endpoint_from_row(row) for row in rows.mappings()]
+
+    async def record_attempt(self, claimed: ClaimedDelivery, after: WebhookDelivery, attempt: DeliveryAttempt) -> bool:
+        recorded = await self._session.execute(
+            update(webhook_deliveries)
+            .where(
+                webhook_deliveries.c.id == after.id,
+                webhook_deliveries.c.claimed_until == claimed.claimed_until,
+            )
+            .values(
+                state=after.state.value,
+                next_attempt_at=after.next_attempt_at,
+                attempts_made=after.attempts_made,
+                claimed_until=None,
+            )
+        )
+        if not recorded.rowcount:  # type: ignore[attr-defined]  # an UPDATE's result has a row count
+            return False
+        await self._session.execute(
+            insert(webhook_attempts).values(
+                delivery_id=after.id,
+                at=attempt.at,
+                status_code=attempt.status_code,
+                duration_ms=attempt.duration_ms,
+                error=None if attempt.error is None else attempt.error[:_MAX_ERROR_LENGTH],
+            )
+        )
+        return True
+
+    async def get(self, endpoint_id: UUID, delivery_id: UUID) -> WebhookDelivery | None:
+        query = select(webhook_deliveries).where(
+            webhook_deliveries.c.id == delivery_id, webhook_deliveries.c.endpoint_id == endpoint_id
+        )
+        row = (await self._session.execute(query)).mappings().one_or_none()
+        return None if row is None else _to_delivery(row)
+
+    async def purge_finished_before(self, cutoff: datetime, limit: int) -> int:
+        due = (
+            select(webhook_deliveries.c.id)
+            .where(webhook_deliveries.c.created_at < cutoff, webhook_deliveries.c.state != _PENDING)
+            .order_by(webhook_deliveries.c.created_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        # Their attempts go with them (ON DELETE CASCADE).
+        purged = await self._session.execute(delete(webhook_deliveries).where(webhook_deliveries.c.id.in_(due)))
+        return int(purged.rowcount)  # type: ignore[attr-defined]  # a DELETE's result has a row count
+
+    async def reschedule(self, delivery: WebhookDelivery) -> bool:
+        rescheduled = await self._session.execute(
+            update(webhook_deliveries)
+            .where(webhook_deliveries.c.id == delivery.id, webhook_deliveries.c.state == _FAILED)
+            .values(
+                state=delivery.state.value,
+                next_attempt_at=delivery.next_attempt_at,
+                schedule_start=delivery.schedule_start,
+                claimed_until=None,
+            )
+        )
+        return bool(rescheduled.rowcount)  # type: ignore[attr-defined]  # an UPDATE's result has a row count
+
+
+class SqlaWebhookDeliveryQueries(WebhookDeliveryQueries):
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def one(self, endpoint_id: UUID, delivery_id: UUID) -> DeliveryRecord | None:
+        query = select(webhook_deliveries).where(
+            webhook_deliveries.c.id == delivery_id, webhook_deliveries.c.endpoint_id == endpoint_id
+        )
+        row = (await self._session.execute(query)).mappings().one_or_none()
+        if row is None:
+            return None
+        return DeliveryRecord(delivery=_to_delivery(row), attempts=(await self._attempts_of([row["id"]]))[row["id"]])
+
+    async def _attempts_of(self, delivery_ids: Sequence[UUID]) -> dict[UUID, list[DeliveryAttempt]]:
+        attempts: dict[UUID, list[DeliveryAttempt]] = {delivery_id: [] for delivery_id in delivery_ids}
+        if not attempts:
+            return attempts
+        query = (
+            select(webhook_attempts).where(webhook_attempts.c.delivery_id.in_(attempts)).order_by(webhook_attempts.c.id)
+        )
+        for attempt in (await self._session.execute(query)).mappings():
+            attempts[attempt["delivery_id"]].append(
+                DeliveryAttempt(
+                    at=attempt["at"],
+                    status_code=attempt["status_code"],
+                    duration_ms=attempt["duration_ms"],
+                    error=attempt["error"],
+                )
+            )
+        return attempts
+
+    async def page(self, endpoint_id: UUID, state: DeliveryState | None, page: PageRequest) -> Page[DeliveryRecord]:
+        conditions = [webhook_deliveries.c.endpoint_id == endpoint_id]
+        if state is not None:
+            conditions.append(webhook_deliveries.c.state == state.value)
+        total = (
+            await self._session.execute(select(func.count()).select_from(webhook_deliveries).where(*conditions))
+        ).scalar_one()
+        rows = (
+            (
+                await self._session.execute(
+                    select(webhook_deliveries)
+                    .where(*conditions)
+                    .order_by(webhook_deliveries.c.created_at.desc(), webhook_deliveries.c.id.desc())
+                    .limit(page.limit)
+                    .offset(page.offset)
+                )
+            )
+            .mappings()
+            .all()
+        )
+        attempts = await self._attempts_of([row["id"] for row in rows])
+        items = [DeliveryRecord(delivery=_to_delivery(row), attempts=attempts[row["id"]]) for row in rows]
+        return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+def _to_delivery(row: Any) -> WebhookDelivery:
+    return WebhookDelivery(
+        id=row["id"],
+        endpoint_id=row["endpoint_id"],
+        event_id=row["event_id"],
+        event_type=EventType(row["event_type"]),
+        state=DeliveryState(row["state"]),
+        created_at=row["created_at"],
+        next_attempt_at=row["next_attempt_at"],
+        attempts_made=row["attempts_made"],
+        schedule_start=row["schedule_start"],
+    )

@@ -1,0 +1,119 @@
+"""Delivering what is owed: claim due deliveries, attempt each one, record how it went.
+
+The three are apart so that nothing is held open while an endpoint is waited on: a claim and a record are each
+one short write transaction, and the attempt between them touches no database at all.
+"""
+
+import logging
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
+
+from referrals.application.ports.common import Clock, TransactionManager
+from referrals.application.ports.webhooks import (
+    ClaimedDelivery,
+    WebhookDeliveryRepository,
+    WebhookEndpointRepository,
+    WebhookSigner,
+    WebhookTransport,
+    WebhookUnreachable,
+)
+from referrals.domain.webhook_deliveries import DISABLE_AFTER_FAILING_FOR, GONE, DeliveryAttempt
+from referrals.domain.webhook_errors import InvalidWebhookUrl, WebhookAddressRefused
+from referrals.domain.webhooks import checked_webhook_url
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryPolicy:
+    retry_delays: tuple[float, ...]
+    # How long a claim holds a delivery: longer than an attempt can take, so it never lapses mid-attempt.
+    claim_for: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimDueDeliveries:
+    deliveries: WebhookDeliveryRepository
+    transaction: TransactionManager
+    clock: Clock
+    policy: DeliveryPolicy
+
+    async def __call__(self, limit: int, excluding: frozenset[UUID] = frozenset()) -> Sequence[ClaimedDelivery]:
+        now = self.clock.now()
+        # A look first, without the write lock: most rounds find nothing due, and SQLite has one writer.
+        if not await self.deliveries.any_due(now):
+            return []
+        async with self.transaction.write():
+            return await self.deliveries.claim_due(now, now + self.policy.claim_for, limit, excluding)
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptDelivery:
+    """One POST of a claimed delivery, to an address checked just now, signed with every secret in force."""
+
+    transport: WebhookTransport
+    signer: WebhookSigner
+    clock: Clock
+    allow_plain_http: bool
+
+    async def __call__(self, claimed: ClaimedDelivery) -> DeliveryAttempt:
+        at = self.clock.now()
+        started = time.perf_counter()
+        status_code: int | None = None
+        error: str | None = None
+        try:
+            # The transport checks the host's addresses again as it connects: a name that resolved to a public
+            # address at creation may resolve to a private one now.
+            target = checked_webhook_url(claimed.url, allow_plain_http=self.allow_plain_http)
+            message_id = str(claimed.delivery.id)
+            headers = {
+                "webhook-id": message_id,
+                "webhook-timestamp": str(int(at.timestamp())),
+                "webhook-signature": self.signer.signature(message_id, at, claimed.body, claimed.secrets),
+            }
+            status_code = await self.transport.post(target, headers, claimed.body)
+        except (InvalidWebhookUrl, WebhookAddressRefused) as refused:
+            error = refused.message
+        except WebhookUnreachable as unreachable:
+            error = str(unreachable) or "no answer"
+        duration_ms = round((time.perf_counter() - started) * 1000)
+        attempt = DeliveryAttempt(at=at, status_code=status_code, duration_ms=duration_ms, error=error)
+        if not attempt.succeeded:
+            # Ids and the outcome only: neither the body nor the URL (whose query may carry a token) is logged.
+            logger.warning(
+                "Webhook delivery %s to endpoint %s failed on attempt %d: %s",
+                claimed.delivery.id,
+                claimed.delivery.endpoint_id,
+                claimed.delivery.attempts_made + 1,
+                error or f"answered {status_code}",
+            )
+        return attempt
+
+
+@dataclass(frozen=True, slots=True)
+class RecordDeliveryAttempt:
+    deliveries: WebhookDeliveryRepository
+    endpoints: WebhookEndpointRepository
+    transaction: TransactionManager
+    policy: DeliveryPolicy
+
+    async def __call__(self, claimed: ClaimedDelivery, attempt: DeliveryAttempt) -> None:
+        jitter = random.uniform(-1, 1)  # noqa: S311 - it spreads retries out and guards nothing
+        after = claimed.delivery.after(attempt, self.policy.retry_delays, jitter)
+        endpoint_id = claimed.delivery.endpoint_id
+        async with self.transaction.write():
+            if not await self.deliveries.record_attempt(claimed, after, attempt):
+                return
+            if attempt.succeeded:
+                await self.endpoints.note_success(endpoint_id)
+            else:
+                await self.endpoints.note_failure(
+                    endpoint_id,
+                    attempt.at,
+                    gone=attempt.status_code == GONE,
+                    failing_since_cutoff=attempt.at - DISABLE_AFTER_FAILING_FOR,
+                )

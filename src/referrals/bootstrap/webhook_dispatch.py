@@ -1,0 +1,135 @@
+"""Webhook delivery: fan events out into deliveries, claim what is due, send each, record how it went.
+
+Runs beside the scheduler in every process that does background work. A delivery is claimed for longer than an
+attempt may take and released when its outcome is recorded; a process killed in between leaves the claim to
+lapse, and whichever process claims it next sends it again (at least once: receivers deduplicate by
+``webhook-id``). Slots bound the attempts in flight, in all and per endpoint, so a slow endpoint holds only its
+own share.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from typing import TYPE_CHECKING, Final
+
+from dishka import AsyncContainer
+
+from referrals.application.ports.common import Clock
+from referrals.application.ports.webhooks import ClaimedDelivery
+from referrals.application.use_cases.deliver_webhooks import AttemptDelivery, ClaimDueDeliveries, RecordDeliveryAttempt
+from referrals.application.use_cases.fan_out_events import FanOutEvents
+from referrals.bootstrap.config import WebhookSettings
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+logger = logging.getLogger(__name__)
+
+# Events turned into deliveries in one short transaction; a round takes batches until one comes back short.
+FAN_OUT_BATCH: Final = 500
+# How long a stop waits for the attempts in flight; one cut short is sent again once its claim lapses.
+STOP_GRACE_SECONDS: Final = 5.0
+
+
+class WebhookDispatcher:
+    def __init__(self, container: AsyncContainer, settings: WebhookSettings) -> None:
+        self._container = container
+        self._settings = settings
+        self._stopping = asyncio.Event()
+        self._slot_freed = asyncio.Event()
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._per_endpoint: Counter[UUID] = Counter()
+        self._task: asyncio.Task[None] | None = None
+
+    async def run(self) -> None:
+        """Poll until ``request_stop``: each round fans out, then fills the free slots with due deliveries."""
+        while not self._stopping.is_set():
+            try:
+                await self.poll()
+            except Exception as error:  # noqa: BLE001 - the loop outlives a failing database; it retries next round
+                logger.error("Webhook delivery round failed (%s); it runs again", type(error).__name__)  # noqa: TRY400
+            self._slot_freed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake_up(), self._settings.poll_interval)
+
+    async def _wake_up(self) -> None:
+        stop = asyncio.ensure_future(self._stopping.wait())
+        freed = asyncio.ensure_future(self._slot_freed.wait())
+        try:
+            await asyncio.wait({stop, freed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            freed.cancel()
+
+    async def poll(self) -> int:
+        """One round: fan out, claim as many due deliveries as there are free slots, start them; how many."""
+        clock = await self._container.get(Clock)
+        async with self._container() as request:
+            fan_out = await request.get(FanOutEvents)
+            while await fan_out(clock.now(), FAN_OUT_BATCH) >= FAN_OUT_BATCH:
+                if self._stopping.is_set():
+                    return 0
+        free = self._settings.concurrency - len(self._in_flight)
+        if free <= 0:
+            return 0
+        full = frozenset(
+            endpoint
+            for endpoint, count in self._per_endpoint.items()
+            if count >= self._settings.concurrency_per_endpoint
+        )
+        async with self._container() as request:
+            claim = await request.get(ClaimDueDeliveries)
+            claimed = await claim(free, full)
+        for delivery in claimed:
+            self._start(delivery)
+        return len(claimed)
+
+    def _start(self, claimed: ClaimedDelivery) -> None:
+        endpoint = claimed.delivery.endpoint_id
+        self._per_endpoint[endpoint] += 1
+        task = asyncio.get_running_loop().create_task(self._deliver(claimed), name="webhook-delivery")
+        self._in_flight.add(task)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self._in_flight.discard(finished)
+            self._per_endpoint[endpoint] -= 1
+            if self._per_endpoint[endpoint] <= 0:
+                del self._per_endpoint[endpoint]
+            self._slot_freed.set()
+
+        task.add_done_callback(done)
+
+    async def _deliver(self, claimed: ClaimedDelivery) -> None:
+        try:
+            attempt = await (await self._container.get(AttemptDelivery))(claimed)
+            async with self._container() as request:
+                record = await request.get(RecordDeliveryAttempt)
+                await record(claimed, attempt)
+        except Exception as error:  # noqa: BLE001 - one delivery's failure is retried once its claim lapses
+            logger.error(  # noqa: TRY400 - the type only: a driver's message can quote the row
+                "Webhook delivery %s could not be recorded (%s); it is sent again once its claim lapses",
+                claimed.delivery.id,
+                type(error).__name__,
+            )
+
+    async def drain(self) -> None:
+        """Wait for every attempt in flight (tests, and a stop)."""
+        while self._in_flight:
+            await asyncio.wait(set(self._in_flight))
+
+    def request_stop(self) -> None:
+        self._stopping.set()
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self.run(), name="webhook-dispatch")
+
+    async def stop(self) -> None:
+        self.request_stop()
+        task, self._task = self._task, None
+        if task is not None:
+            await task
+        try:
+            await asyncio.wait_for(self.drain(), STOP_GRACE_SECONDS)
+        except TimeoutError:
+            logger.warning("Webhook attempts still in flight after %g s were cut short", STOP_GRACE_SECONDS)
