@@ -13,6 +13,7 @@ from dishka import Provider
 from dishka import Scope as DishkaScope
 from httpx import AsyncClient
 from litestar import Litestar
+from prometheus_client.parser import text_string_to_metric_families
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from referrals.api.injection import container_of
@@ -525,3 +526,34 @@ async def test_finished_deliveries_are_purged_with_the_feed_and_pending_ones_kep
     assert await hooks.deliveries(done["id"]) == []
     (still_owed,) = await hooks.deliveries(waiting["id"])
     assert still_owed["state"] == "pending"
+
+
+def sample(metrics: str, name: str, **labels: str) -> float:
+    for family in text_string_to_metric_families(metrics):
+        for found in family.samples:
+            if found.name == name and all(found.labels.get(key) == value for key, value in labels.items()):
+                return float(found.value)
+    return 0.0
+
+
+async def test_attempts_finished_deliveries_and_the_backlog_s_age_show_on_metrics(
+    hooks: Hooks, receiver: WebhookReceiver
+) -> None:
+    before = (await hooks.client.get("/metrics")).text
+    await hooks.register(receiver.url, ["code.created"])
+    receiver.answer_with(500)
+    await hooks.a_code_created("ada@example.com")
+
+    await hooks.deliver()
+    while_pending = (await hooks.client.get("/metrics")).text
+    await hooks.deliver()
+    after = (await hooks.client.get("/metrics")).text
+
+    attempts = "referrals_webhook_attempts_total"
+    assert sample(after, attempts, outcome="5xx") == sample(before, attempts, outcome="5xx") + 1
+    assert sample(after, attempts, outcome="2xx") == sample(before, attempts, outcome="2xx") + 1
+    finished = "referrals_webhook_deliveries_total"
+    assert sample(after, finished, state="succeeded") == sample(before, finished, state="succeeded") + 1
+    durations = "referrals_webhook_attempt_duration_seconds_count"
+    assert sample(after, durations) == sample(before, durations) + 2
+    assert sample(while_pending, "referrals_webhook_oldest_pending_age_seconds") > 0

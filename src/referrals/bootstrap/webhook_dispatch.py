@@ -10,16 +10,18 @@ own share.
 import asyncio
 import contextlib
 import logging
+import time
 from collections import Counter
 from typing import TYPE_CHECKING, Final
 
 from dishka import AsyncContainer
 
 from referrals.application.ports.common import Clock
-from referrals.application.ports.webhooks import ClaimedDelivery
+from referrals.application.ports.webhooks import ClaimedDelivery, WebhookDeliveryQueries
 from referrals.application.use_cases.deliver_webhooks import AttemptDelivery, ClaimDueDeliveries, RecordDeliveryAttempt
 from referrals.application.use_cases.fan_out_events import FanOutEvents
 from referrals.bootstrap.config import WebhookSettings
+from referrals.bootstrap.webhook_metrics import observe_attempt, oldest_pending_age
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -28,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 # Events turned into deliveries in one short transaction; a round takes batches until one comes back short.
 FAN_OUT_BATCH: Final = 500
+# Seconds between readings of the oldest pending delivery's age (a query, so not every round).
+LAG_READING_PERIOD: Final = 5.0
 # How long a stop waits for the attempts in flight; one cut short is sent again once its claim lapses.
 STOP_GRACE_SECONDS: Final = 5.0
 
@@ -41,6 +45,7 @@ class WebhookDispatcher:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._per_endpoint: Counter[UUID] = Counter()
         self._task: asyncio.Task[None] | None = None
+        self._next_lag_reading = 0.0
 
     async def run(self) -> None:
         """Poll until ``request_stop``: each round fans out, then fills the free slots with due deliveries."""
@@ -70,6 +75,9 @@ class WebhookDispatcher:
             while await fan_out(clock.now(), FAN_OUT_BATCH) >= FAN_OUT_BATCH:
                 if self._stopping.is_set():
                     return 0
+        if time.monotonic() >= self._next_lag_reading:
+            self._next_lag_reading = time.monotonic() + LAG_READING_PERIOD
+            await self._read_lag(clock)
         free = self._settings.concurrency - len(self._in_flight)
         if free <= 0:
             return 0
@@ -84,6 +92,11 @@ class WebhookDispatcher:
         for delivery in claimed:
             self._start(delivery)
         return len(claimed)
+
+    async def _read_lag(self, clock: Clock) -> None:
+        async with self._container() as request:
+            oldest = await (await request.get(WebhookDeliveryQueries)).oldest_pending_since()
+        oldest_pending_age.set(0 if oldest is None else max(0.0, (clock.now() - oldest).total_seconds()))
 
     def _start(self, claimed: ClaimedDelivery) -> None:
         endpoint = claimed.delivery.endpoint_id
@@ -105,7 +118,9 @@ class WebhookDispatcher:
             attempt = await (await self._container.get(AttemptDelivery))(claimed)
             async with self._container() as request:
                 record = await request.get(RecordDeliveryAttempt)
-                await record(claimed, attempt)
+                after = await record(claimed, attempt)
+            if after is not None:
+                observe_attempt(attempt, after.state)
         except Exception as error:  # noqa: BLE001 - one delivery's failure is retried once its claim lapses
             logger.error(  # noqa: TRY400 - the type only: a driver's message can quote the row
                 "Webhook delivery %s could not be recorded (%s); it is sent again once its claim lapses",

@@ -206,6 +206,11 @@ class SqlaWebhookDeliveryQueries(WebhookDeliveryQueries):
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
+    async def oldest_pending_since(self) -> datetime | None:
+        query = select(func.min(webhook_deliveries.c.created_at)).where(webhook_deliveries.c.state == _PENDING)
+        oldest: datetime | None = (await self._session.execute(query)).scalar_one()
+        return oldest
+
     async def one(self, endpoint_id: UUID, delivery_id: UUID) -> DeliveryRecord | None:
         query = select(webhook_deliveries).where(
             webhook_deliveries.c.id == delivery_id, webhook_deliveries.c.endpoint_id == endpoint_id

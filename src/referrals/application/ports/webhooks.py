@@ -110,6 +110,10 @@ class WebhookDeliveryQueries(Protocol):
 
     async def one(self, endpoint_id: UUID, delivery_id: UUID) -> DeliveryRecord | None: ...
 
+    async def oldest_pending_since(self) -> datetime | None:
+        """When the oldest delivery still pending was created; None when none is."""
+        ...
+
 
 class HostResolver(Protocol):
     async def addresses_of(self, host: str, port: int) -> Sequence[IPAddress]:

@@ -21,7 +21,7 @@ from referrals.application.ports.webhooks import (
     WebhookTransport,
     WebhookUnreachable,
 )
-from referrals.domain.webhook_deliveries import DISABLE_AFTER_FAILING_FOR, GONE, DeliveryAttempt
+from referrals.domain.webhook_deliveries import DISABLE_AFTER_FAILING_FOR, GONE, DeliveryAttempt, WebhookDelivery
 from referrals.domain.webhook_errors import InvalidWebhookUrl, WebhookAddressRefused
 from referrals.domain.webhooks import checked_webhook_url
 
@@ -101,13 +101,14 @@ class RecordDeliveryAttempt:
     transaction: TransactionManager
     policy: DeliveryPolicy
 
-    async def __call__(self, claimed: ClaimedDelivery, attempt: DeliveryAttempt) -> None:
+    async def __call__(self, claimed: ClaimedDelivery, attempt: DeliveryAttempt) -> WebhookDelivery | None:
+        """The delivery as the attempt left it; None if its claim had lapsed and nothing was recorded."""
         jitter = random.uniform(-1, 1)  # noqa: S311 - it spreads retries out and guards nothing
         after = claimed.delivery.after(attempt, self.policy.retry_delays, jitter)
         endpoint_id = claimed.delivery.endpoint_id
         async with self.transaction.write():
             if not await self.deliveries.record_attempt(claimed, after, attempt):
-                return
+                return None
             if attempt.succeeded:
                 await self.endpoints.note_success(endpoint_id)
             else:
@@ -117,3 +118,4 @@ class RecordDeliveryAttempt:
                     gone=attempt.status_code == GONE,
                     failing_since_cutoff=attempt.at - DISABLE_AFTER_FAILING_FOR,
                 )
+        return after
