@@ -2,6 +2,7 @@
 
 C1   POST /conversions with a key (events:write): a fresh id for a fresh pending referee each time, so that
      every one qualifies and grants both rewards (the runner counts afterwards how many did)
+C1k  C1 with an Idempotency-Key on each request (its conversion id), for referees of its own: what keys cost
 C2   GET /referrals/{id}/stats of the one referrer with 10,000 referrals, with that referrer's token
 C3   GET /admin/events?after=N&limit=100 at random cursors over the seeded feed, with a key (referrals:read)
 C4   GET /referrals/{id} of 50 referrers with 1 or 11 referrals each, with a key (referrals:read)
@@ -29,8 +30,9 @@ from referrals.adapters.persistence import tables
 from referrals.domain.codes import generate_code
 from referrals.domain.referral import Referral, ReferralState, referral_event
 
-# C1 last: the conversions still queued when wrk stops are answered after it, and would weigh on what follows.
-SCENARIOS = ["C2", "C3", "C4t", "C4", "C1"]
+# C1 and C1k last: the conversions still queued when wrk stops are answered after it, and would weigh on what
+# follows.
+SCENARIOS = ["C2", "C3", "C4t", "C4", "C1", "C1k"]
 BIG_REFERRALS = 10_000
 BIG_REFERRER_EMAIL = "big-referrer@bench.example.com"
 # The referrers C4 reads: 0, 10, ..., 490, each seeded with 1 or 11 referrals (run.py gives every tenth some).
@@ -270,9 +272,11 @@ def _requests(path: Path, lines: Sequence[tuple[str, str]]) -> str:
 
 def load_of(scenario: str, files: Mapping[str, str], threads: int) -> tuple[str, dict[str, str]]:
     """The Lua script and its environment for one of the programme's scenarios."""
-    if scenario == "C1":
+    if scenario in {"C1", "C1k"}:
         tag = f"{CONVERSION_PREFIX}{uuid.uuid4().hex[:8]}"
         environment = {"BENCH_REFEREES": files["referees"], "BENCH_KEY": files["key"], "BENCH_RUN_TAG": tag}
+        if scenario == "C1k":
+            environment["BENCH_IDEMPOTENT"] = "1"
         return "conversions.lua", environment | {"BENCH_THREADS": str(threads)}
     return "authorized_get.lua", {"BENCH_REQUESTS": files[scenario]}
 
@@ -297,11 +301,16 @@ def qualified_conversions(database_url: str) -> int:
 
 
 def ratios(figures: Mapping[str, float]) -> dict[str, float]:
-    """The goals' ratios from each scenario's rps: C1 and C2 against S2, C4 against C4t."""
+    """The goals' ratios from each scenario's rps: C1 and C2 against S2, C4 against C4t, C1k against C1."""
 
     def ratio(numerator: str, denominator: str) -> float | None:
         top, bottom = figures.get(numerator), figures.get(denominator)
         return round(top / bottom, 3) if top and bottom else None
 
-    found = {"C1 / S2": ratio("C1", "S2"), "C2 / S2": ratio("C2", "S2"), "C4 / C4t": ratio("C4", "C4t")}
+    found = {
+        "C1 / S2": ratio("C1", "S2"),
+        "C2 / S2": ratio("C2", "S2"),
+        "C4 / C4t": ratio("C4", "C4t"),
+        "C1k / C1": ratio("C1k", "C1"),
+    }
     return {name: value for name, value in found.items() if value is not None}

@@ -15,6 +15,7 @@ LABELS = {
     "S1|S4": "S1 while S4 runs",
     "MIX": "MIX",
     "C1": "C1 conversion, qualifying",
+    "C1k": "C1k the same, with an Idempotency-Key",
     "C2": "C2 stats, 10,000 referrals",
     "C3": "C3 event feed, 100 a page",
     "C4": "C4 `GET /referrals/{id}`, key",
@@ -46,7 +47,7 @@ def render(report: dict[str, Any]) -> str:
             *(" / ".join(_tail(c, s) for s in ("S0", "S1", "S2", "S3")) for c in configurations),
         ]
     )
-    for name in ("C1 / S2", "C2 / S2", "C4 / C4t"):
+    for name in ("C1 / S2", "C2 / S2", "C4 / C4t", "C1k / C1"):
         cells = [_programme_ratio(c, name) for c in configurations]
         if any(cells):
             rows.append([name.replace("/", "÷"), *cells])

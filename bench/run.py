@@ -668,7 +668,7 @@ def print_table(configuration: Configuration) -> None:
 def print_programme(configuration: Configuration) -> None:
     ratios = "; ".join(f"{name}: {value:.3f}" for name, value in configuration.programme_ratios.items() if value)
     if ratios:
-        print(f"the programme's goals (C1 >= 0.3 x S2, C2 >= 0.5 x S2, C4 >= 0.9 x C4t): {ratios}")
+        print(f"the goals (C1 >= 0.3 x S2, C2 >= 0.5 x S2, C4 >= 0.9 x C4t, C1k >= 0.9 x C1): {ratios}")
     if configuration.c1_qualified is not None:
         c1 = next((f.requests for f in configuration.figures if f.scenario == "C1"), 0)
         print(

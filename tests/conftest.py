@@ -137,7 +137,8 @@ async def empty_postgres(url: str) -> None:
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await connection.execute(
-            "TRUNCATE api_keys, program_versions, refresh_tokens, referral_codes, users, webhook_endpoints CASCADE"
+            "TRUNCATE api_keys, program_versions, refresh_tokens, referral_codes, users, webhook_endpoints,"
+            " idempotency_keys CASCADE"
         )
     finally:
         await connection.close()

@@ -30,6 +30,7 @@ from referrals.application.errors import (
     TooManyAttempts,
     UnknownAccount,
 )
+from referrals.application.idempotency import IdempotencyKeyInFlight, IdempotencyKeyReused
 from referrals.domain.api_keys import ApiKeyNameTaken, ApiKeyNotFound, ApiKeyScopesRequired, InvalidApiKeyName
 from referrals.domain.errors import (
     ActiveCodeExists,
@@ -111,6 +112,8 @@ STATUS_BY_ERROR: dict[type[Refusal], HTTPStatus] = {
     RewardNotFound: HTTPStatus.NOT_FOUND,
     RewardNotAvailable: HTTPStatus.CONFLICT,
     RewardNotVoidable: HTTPStatus.CONFLICT,
+    IdempotencyKeyReused: HTTPStatus.UNPROCESSABLE_ENTITY,
+    IdempotencyKeyInFlight: HTTPStatus.CONFLICT,
     **WEBHOOK_STATUSES,
 }
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="referrals"'}
@@ -134,9 +137,10 @@ def on_refusal(request: AnyRequest, error: Refusal) -> Response[object]:
         headers = {"Retry-After": RETRY_UNAVAILABLE_AFTER_SECONDS}
     if isinstance(error, InsufficientScope):
         headers = insufficient_scope_challenge(error.scope)
-    if isinstance(error, TooManyAttempts):
+    retry_after = getattr(error, "retry_after", None)
+    if isinstance(retry_after, int | float):
         # Whole seconds (RFC 9110), rounded up so that a client waiting exactly this long succeeds.
-        headers = {"Retry-After": str(max(1, math.ceil(error.retry_after)))}
+        headers = {"Retry-After": str(max(1, math.ceil(retry_after)))}
     return problem_response(request, status, detail=error.message, code=error.code, headers=headers)
 
 

@@ -16,6 +16,7 @@ from typing import Final, Protocol
 
 from dishka import AsyncContainer
 
+from referrals.application.idempotency import PurgeIdempotencyKeys
 from referrals.application.ports.common import Clock
 from referrals.application.use_cases.expire_codes import ExpireCodes
 from referrals.application.use_cases.mature_rewards import MatureRewards
@@ -56,6 +57,7 @@ JOBS: Final[tuple[Job, ...]] = (
     Job(PurgeRefreshTokens, every=HOUSEKEEPING_PERIOD),
     Job(PurgeEvents, every=HOUSEKEEPING_PERIOD),
     Job(PurgeWebhookDeliveries, every=HOUSEKEEPING_PERIOD),
+    Job(PurgeIdempotencyKeys, every=HOUSEKEEPING_PERIOD),
 )
 
 # Batches one job may take in one tick before the next job gets its turn; what is left waits a tick.

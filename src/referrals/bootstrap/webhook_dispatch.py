@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Final
 
 from dishka import AsyncContainer
 
+from referrals.adapters.persistence.commit_signal import CommitSignal
 from referrals.application.ports.common import Clock
 from referrals.application.ports.webhooks import ClaimedDelivery, WebhookDeliveryQueries
-from referrals.application.use_cases.deliver_webhooks import AttemptDelivery, ClaimDueDeliveries, RecordDeliveryAttempt
+from referrals.application.use_cases.deliver_webhooks import AttemptDelivery, ClaimDueDeliveries, RecordDeliveryAttempts
 from referrals.application.use_cases.fan_out_events import FanOutEvents
 from referrals.bootstrap.config import WebhookSettings
 from referrals.bootstrap.webhook_metrics import observe_attempt, oldest_pending_age
+from referrals.domain.webhook_deliveries import DeliveryAttempt, WebhookDelivery
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -36,6 +38,9 @@ LAG_READING_PERIOD: Final = 5.0
 STOP_GRACE_SECONDS: Final = 5.0
 
 
+_Unrecorded = tuple[ClaimedDelivery, DeliveryAttempt, "asyncio.Future[WebhookDelivery | None]"]
+
+
 class WebhookDispatcher:
     def __init__(self, container: AsyncContainer, settings: WebhookSettings) -> None:
         self._container = container
@@ -46,26 +51,35 @@ class WebhookDispatcher:
         self._per_endpoint: Counter[UUID] = Counter()
         self._task: asyncio.Task[None] | None = None
         self._next_lag_reading = 0.0
+        self._unrecorded: list[_Unrecorded] = []
+        self._recording = False
 
     async def run(self) -> None:
         """Poll until ``request_stop``: each round fans out, then fills the free slots with due deliveries."""
         while not self._stopping.is_set():
+            # Cleared before the round, not after: a delivery that finishes during the round wakes the next one.
+            self._slot_freed.clear()
+            (await self._container.get(CommitSignal)).clear()
             try:
                 await self.poll()
             except Exception as error:  # noqa: BLE001 - the loop outlives a failing database; it retries next round
                 logger.error("Webhook delivery round failed (%s); it runs again", type(error).__name__)  # noqa: TRY400
-            self._slot_freed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake_up(), self._settings.poll_interval)
 
     async def _wake_up(self) -> None:
-        stop = asyncio.ensure_future(self._stopping.wait())
-        freed = asyncio.ensure_future(self._slot_freed.wait())
+        """Until a stop, a free slot, or an event committed by this process, whichever comes first."""
+        committed = await self._container.get(CommitSignal)
+        waits = {
+            asyncio.ensure_future(self._stopping.wait()),
+            asyncio.ensure_future(self._slot_freed.wait()),
+            asyncio.ensure_future(committed.wait()),
+        }
         try:
-            await asyncio.wait({stop, freed}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            stop.cancel()
-            freed.cancel()
+            for wait in waits:
+                wait.cancel()
 
     async def poll(self) -> int:
         """One round: fan out, claim as many due deliveries as there are free slots, start them; how many."""
@@ -109,16 +123,16 @@ class WebhookDispatcher:
             self._per_endpoint[endpoint] -= 1
             if self._per_endpoint[endpoint] <= 0:
                 del self._per_endpoint[endpoint]
-            self._slot_freed.set()
+            # Once half the slots are free, not at each one: a claim is a write transaction, worth a batch.
+            if len(self._in_flight) <= self._settings.concurrency // 2:
+                self._slot_freed.set()
 
         task.add_done_callback(done)
 
     async def _deliver(self, claimed: ClaimedDelivery) -> None:
         try:
             attempt = await (await self._container.get(AttemptDelivery))(claimed)
-            async with self._container() as request:
-                record = await request.get(RecordDeliveryAttempt)
-                after = await record(claimed, attempt)
+            after = await self._record(claimed, attempt)
             if after is not None:
                 observe_attempt(attempt, after.state)
         except Exception as error:  # noqa: BLE001 - one delivery's failure is retried once its claim lapses
@@ -127,6 +141,37 @@ class WebhookDispatcher:
                 claimed.delivery.id,
                 type(error).__name__,
             )
+
+    async def _record(self, claimed: ClaimedDelivery, attempt: DeliveryAttempt) -> WebhookDelivery | None:
+        """Record the attempt with the others that finished meanwhile: one transaction for all of them. The
+        first to arrive records, and goes on recording whatever arrived while it did, until none is left."""
+        recorded: asyncio.Future[WebhookDelivery | None] = asyncio.get_running_loop().create_future()
+        self._unrecorded.append((claimed, attempt, recorded))
+        if not self._recording:
+            self._recording = True
+            try:
+                while self._unrecorded:
+                    batch, self._unrecorded = self._unrecorded, []
+                    await self._record_batch(batch)
+            finally:
+                self._recording = False
+        return await recorded
+
+    async def _record_batch(self, batch: list[_Unrecorded]) -> None:
+        try:
+            async with self._container() as request:
+                record = await request.get(RecordDeliveryAttempts)
+                results = await record([(claimed, attempt) for claimed, attempt, _ in batch])
+        except BaseException as error:
+            # Each delivery waiting on this batch hears of it (and is sent again once its claim lapses).
+            for _, _, recorded in batch:
+                if not recorded.done():
+                    recorded.set_exception(error if isinstance(error, Exception) else RuntimeError("cut short"))
+            if not isinstance(error, Exception):
+                raise
+            return
+        for (_, _, recorded), after in zip(batch, results, strict=True):
+            recorded.set_result(after)
 
     async def drain(self) -> None:
         """Wait for every attempt in flight (tests, and a stop)."""

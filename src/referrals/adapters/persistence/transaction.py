@@ -1,27 +1,44 @@
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from referrals.adapters.persistence.commit_signal import CommitSignal
 from referrals.adapters.persistence.engine import SQLITE_WRITE_TRANSACTION
 from referrals.adapters.persistence.outbox import append_events
 from referrals.adapters.persistence.writer_turns import WriterTurns
 from referrals.application.ports.common import Clock, TransactionManager
 from referrals.application.ports.events import EventRecorder
+from referrals.application.ports.idempotency import HeldTransaction
 from referrals.domain.events import DomainEvent
 
 
-class SqlaUnitOfWork(TransactionManager, EventRecorder):
+@dataclass(slots=True)
+class _Hold:
+    """A ``held`` block: the turn it took (released when it ends), once a write block needed it."""
+
+    turn: AsyncExitStack
+    turn_taken: bool = False
+
+
+class SqlaUnitOfWork(TransactionManager, HeldTransaction, EventRecorder):
     """The request's write transaction, and the outbox of the events its repositories record.
 
     The events are inserted at the end of the block, just before the commit: with the state change or not at all.
     """
 
-    def __init__(self, session: AsyncSession, clock: Clock, turns: WriterTurns) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock, turns: WriterTurns, committed: CommitSignal) -> None:
         self._session = session
         self._clock = clock
         self._turns = turns
+        self._committed = committed
+        self._recorded_any = False
         self._pending: list[DomainEvent] | None = None
+        self._hold: _Hold | None = None
+
+    async def _begin_writing(self) -> None:
+        await self._session.connection(execution_options={SQLITE_WRITE_TRANSACTION: True})
 
     def record(self, event: DomainEvent) -> None:
         if self._pending is None:
@@ -30,19 +47,64 @@ class SqlaUnitOfWork(TransactionManager, EventRecorder):
         self._pending.append(event)
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[None]:
-        if self._session.in_transaction():
-            # Reads before the write ran in a deferred transaction; end it so the write can begin afresh.
-            await self._session.commit()
-        async with self._turns.turn():
-            await self._session.connection(execution_options={SQLITE_WRITE_TRANSACTION: True})
-            self._pending = []
+    async def held(self) -> AsyncIterator[None]:
+        # The turn and the transaction are taken by the first write block, not here: the work before it
+        # (hashing a password, asking a verifier) holds no lock.
+        async with AsyncExitStack() as turn:
+            self._hold = _Hold(turn)
             try:
                 yield
-                await append_events(self._session, self._pending, self._clock.now())
             except BaseException:
                 await self._session.rollback()
                 raise
             finally:
-                self._pending = None
+                self._hold = None
+            await self._commit()
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[None]:
+        hold = self._hold
+        if hold is not None:
+            # Inside ``held``: the commit is the hold's, and the turn is kept until then. A block that raises
+            # rolls back what the hold wrote so far; what follows writes in a new transaction, in the same turn.
+            if not hold.turn_taken:
+                await self._end_reads()
+                await hold.turn.enter_async_context(self._turns.turn())
+                hold.turn_taken = True
+            if not self._session.in_transaction():
+                await self._begin_writing()
+            async with self._block():
+                yield
+            return
+        await self._end_reads()
+        async with self._turns.turn():
+            await self._begin_writing()
+            async with self._block():
+                yield
+            await self._commit()
+
+    async def _commit(self) -> None:
+        await self._session.commit()
+        if self._recorded_any:
+            self._recorded_any = False
+            self._committed.notify()
+
+    async def _end_reads(self) -> None:
+        if self._session.in_transaction():
+            # Reads before the write ran in a deferred transaction; end it so the write can begin afresh.
             await self._session.commit()
+
+    @asynccontextmanager
+    async def _block(self) -> AsyncIterator[None]:
+        """A write block: its events appended at its end, everything rolled back if it raises."""
+        self._pending = []
+        try:
+            yield
+            await append_events(self._session, self._pending, self._clock.now())
+            self._recorded_any = self._recorded_any or bool(self._pending)
+        except BaseException:
+            await self._session.rollback()
+            self._recorded_any = False
+            raise
+        finally:
+            self._pending = None

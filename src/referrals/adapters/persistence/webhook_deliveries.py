@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from referrals.adapters.persistence.webhook_endpoints import endpoint_from_row
@@ -21,6 +21,7 @@ from referrals.application.ports.events import StoredEvent
 from referrals.application.ports.webhooks import (
     ClaimedDelivery,
     DeliveryRecord,
+    RecordedAttempt,
     WebhookDeliveryQueries,
     WebhookDeliveryRepository,
 )
@@ -41,6 +42,22 @@ class _Payload(msgspec.Struct, frozen=True):
     type: str
     timestamp: datetime
     data: msgspec.Raw
+
+
+# Only where the claim is still this process's: one that lapsed may be another's by now.
+_RECORD = (
+    update(webhook_deliveries)
+    .where(
+        webhook_deliveries.c.id == bindparam("b_id"),
+        webhook_deliveries.c.claimed_until == bindparam("b_claimed_until"),
+    )
+    .values(
+        state=bindparam("b_state"),
+        next_attempt_at=bindparam("b_next_attempt_at"),
+        attempts_made=bindparam("b_attempts_made"),
+        claimed_until=None,
+    )
+)
 
 
 class SqlaWebhookDeliveryRepository(WebhookDeliveryRepository):
@@ -142,32 +159,50 @@ class SqlaWebhookDeliveryRepository(WebhookDeliveryRepository):
         rows = await self._session.execute(select(webhook_endpoints).where(webhook_endpoints.c.id.in_(ids)))
         return [endpoint_from_row(row) for row in rows.mappings()]
 
-    async def record_attempt(self, claimed: ClaimedDelivery, after: WebhookDelivery, attempt: DeliveryAttempt) -> bool:
-        recorded = await self._session.execute(
-            update(webhook_deliveries)
-            .where(
-                webhook_deliveries.c.id == after.id,
-                webhook_deliveries.c.claimed_until == claimed.claimed_until,
+    async def record_attempts(self, attempts: Sequence[RecordedAttempt]) -> list[bool]:
+        rows = [
+            {
+                "b_id": after.id,
+                "b_claimed_until": claimed.claimed_until,
+                "b_state": after.state.value,
+                "b_next_attempt_at": after.next_attempt_at,
+                "b_attempts_made": after.attempts_made,
+            }
+            for claimed, after, _ in attempts
+        ]
+        if not rows:
+            return []
+        # All at once where the driver counts an executemany's rows; one by one where it cannot, or where some
+        # claim lapsed (the all-at-once try undone to its savepoint) and the rows recorded must be told apart.
+        if self._session.get_bind().dialect.supports_sane_multi_rowcount:
+            savepoint = await self._session.begin_nested()
+            if (await self._session.execute(_RECORD, rows)).rowcount == len(rows):  # type: ignore[attr-defined]
+                await savepoint.commit()
+                await self._insert_attempts(attempts)
+                return [True] * len(rows)
+            await savepoint.rollback()
+        recorded = []
+        for row in rows:
+            result = await self._session.execute(_RECORD, row)
+            recorded.append(bool(result.rowcount))  # type: ignore[attr-defined]
+        await self._insert_attempts([item for item, stored in zip(attempts, recorded, strict=True) if stored])
+        return recorded
+
+    async def _insert_attempts(self, attempts: Sequence[RecordedAttempt]) -> None:
+        if attempts:
+            await self._session.execute(
+                insert(webhook_attempts),
+                [
+                    {
+                        "delivery_id": after.id,
+                        "at": attempt.at,
+                        "status_code": attempt.status_code,
+                        "duration_ms": attempt.duration_ms,
+                        "error": None if attempt.error is None else attempt.error[:_MAX_ERROR_LENGTH],
+                    }
+                    for _, after, attempt in attempts
+                ],
             )
-            .values(
-                state=after.state.value,
-                next_attempt_at=after.next_attempt_at,
-                attempts_made=after.attempts_made,
-                claimed_until=None,
-            )
-        )
-        if not recorded.rowcount:  # type: ignore[attr-defined]  # an UPDATE's result has a row count
-            return False
-        await self._session.execute(
-            insert(webhook_attempts).values(
-                delivery_id=after.id,
-                at=attempt.at,
-                status_code=attempt.status_code,
-                duration_ms=attempt.duration_ms,
-                error=None if attempt.error is None else attempt.error[:_MAX_ERROR_LENGTH],
-            )
-        )
-        return True
 
     async def get(self, endpoint_id: UUID, delivery_id: UUID) -> WebhookDelivery | None:
         query = select(webhook_deliveries).where(

@@ -1,12 +1,13 @@
 """The operator's view of the programme: every referral and reward, voids and payouts."""
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from dishka import FromDishka
-from litestar import Router, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
+from referrals.api.idempotency import IdempotencyKey, answer_once, key_owner
 from referrals.api.injection import inject
 from referrals.api.operator_auth import API_KEY_SECURITY, requires_scope
 from referrals.api.problems import problem_responses
@@ -18,6 +19,7 @@ from referrals.api.programme_schemas import (
     VoidReferralRequest,
 )
 from referrals.api.programme_views import referral_page_view, referral_view, reward_page_view, reward_view
+from referrals.application.idempotency import IdempotentRequests
 from referrals.application.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 from referrals.application.ports.referrals import ReferralFilter
 from referrals.application.ports.rewards import RewardFilter
@@ -62,17 +64,25 @@ async def browse_referrals(
     guards=[requires_scope(Scope.REFERRALS_WRITE)],
     security=API_KEY_SECURITY,
     status_code=200,
-    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 503),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 415, 422, 503),
 )
 @inject
 async def void_referral(
     referee_id: Annotated[UUID, PathParameter(description="The referral's id: its referee's user id.")],
     data: JSONBody[VoidReferralRequest],
     void: FromDishka[VoidReferral],
-) -> ReferralResponse:
+    request: Request[Any, Any, Any],
+    idempotent: FromDishka[IdempotentRequests],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[ReferralResponse]:
     """Void a referral and its rewards that are not voided (needs `referrals:write`); 409 when it is voided
     already or one of its rewards is redeemed, and then nothing changes."""
-    return referral_view(await void(ReferralVoiding(referee_id=referee_id, reason=data.reason, note=data.note)))
+    voiding = ReferralVoiding(referee_id=referee_id, reason=data.reason, note=data.note)
+
+    async def run() -> ReferralResponse:
+        return referral_view(await void(voiding))
+
+    return await answer_once(request, idempotency_key, idempotent, key_owner, run)
 
 
 @get(
@@ -103,12 +113,22 @@ async def browse_rewards(
     guards=[requires_scope(Scope.REFERRALS_WRITE)],
     security=API_KEY_SECURITY,
     status_code=200,
-    responses=problem_responses(400, 401, 403, 404, 409, 503),
+    responses=problem_responses(400, 401, 403, 404, 409, 422, 503),
 )
 @inject
-async def redeem_reward(reward_id: RewardId, redeem: FromDishka[RedeemReward]) -> RewardResponse:
+async def redeem_reward(
+    reward_id: RewardId,
+    redeem: FromDishka[RedeemReward],
+    request: Request[Any, Any, Any],
+    idempotent: FromDishka[IdempotentRequests],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[RewardResponse]:
     """Record an available reward as paid out (needs `referrals:write`); 409 for a reward in any other state."""
-    return reward_view(await redeem(reward_id))
+
+    async def run() -> RewardResponse:
+        return reward_view(await redeem(reward_id))
+
+    return await answer_once(request, idempotency_key, idempotent, key_owner, run)
 
 
 @post(
@@ -117,12 +137,22 @@ async def redeem_reward(reward_id: RewardId, redeem: FromDishka[RedeemReward]) -
     guards=[requires_scope(Scope.REFERRALS_WRITE)],
     security=API_KEY_SECURITY,
     status_code=200,
-    responses=problem_responses(400, 401, 403, 404, 409, 503),
+    responses=problem_responses(400, 401, 403, 404, 409, 422, 503),
 )
 @inject
-async def void_reward(reward_id: RewardId, void: FromDishka[VoidReward]) -> RewardResponse:
+async def void_reward(
+    reward_id: RewardId,
+    void: FromDishka[VoidReward],
+    request: Request[Any, Any, Any],
+    idempotent: FromDishka[IdempotentRequests],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[RewardResponse]:
     """Void a pending or available reward (needs `referrals:write`); 409 for a redeemed or voided one."""
-    return reward_view(await void(reward_id))
+
+    async def run() -> RewardResponse:
+        return reward_view(await void(reward_id))
+
+    return await answer_once(request, idempotency_key, idempotent, key_owner, run)
 
 
 router = Router(

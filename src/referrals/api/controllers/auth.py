@@ -8,6 +8,7 @@ from litestar.params import Body, JSONBody
 
 from referrals.api.auth import BEARER_SECURITY, caller_id
 from referrals.api.clients import ClientIdentity
+from referrals.api.idempotency import IdempotencyKey, answer_once, client_owner
 from referrals.api.injection import inject
 from referrals.api.oauth_errors import TokenErrorProblem, as_token_error
 from referrals.api.openapi_operations import PublicOperation
@@ -17,6 +18,7 @@ from referrals.api.rate_limits import Budget, ClientBudgets, spend
 from referrals.api.schemas import RefreshRequest, RegisterRequest, TokenResponse, UserResponse
 from referrals.api.token_form import RefreshTokenGrant, TokenRequest, decode_token_request, is_token_request
 from referrals.api.views import registered_response, token_response
+from referrals.application.idempotency import IdempotentRequests
 from referrals.application.use_cases.log_in import Credentials, LogIn
 from referrals.application.use_cases.log_out import LogOut
 from referrals.application.use_cases.refresh_session import RefreshSession
@@ -33,12 +35,19 @@ from referrals.application.use_cases.register_user import RegisterUser, Registra
 )
 @inject
 async def register(
-    request: Request[Any, Any, Any], data: JSONBody[RegisterRequest], register_user: FromDishka[RegisterUser]
+    request: Request[Any, Any, Any],
+    data: JSONBody[RegisterRequest],
+    register_user: FromDishka[RegisterUser],
+    idempotent: FromDishka[IdempotentRequests],
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[UserResponse]:
     """Create an account. The email is stored in canonical form (trimmed, NFKC, lower-case), and checked with
     the email verifier when one is configured."""
-    user = await register_user(Registration(email=data.email, password=data.password))
-    return registered_response(user, request)
+
+    async def run() -> Response[UserResponse]:
+        return registered_response(await register_user(Registration(email=data.email, password=data.password)), request)
+
+    return await answer_once(request, idempotency_key, idempotent, client_owner, run)
 
 
 @post(

@@ -1,13 +1,15 @@
 """The programme's terms, and the conversions the operator's backend reports."""
 
 from http import HTTPStatus
+from typing import Any
 
 from dishka import FromDishka
-from litestar import Response, Router, get, post, put
+from litestar import Request, Response, Router, get, post, put
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 
 from referrals.api.allowed_methods import options_for
+from referrals.api.idempotency import IdempotencyKey, answer_once, key_owner
 from referrals.api.injection import inject
 from referrals.api.openapi_operations import PublicOperation
 from referrals.api.operator_auth import API_KEY_SECURITY, requires_scope
@@ -15,6 +17,7 @@ from referrals.api.problems import problem_responses
 from referrals.api.programme_schemas import ConversionRequest, ConversionResponse, ProgrammeRequest, ProgrammeResponse
 from referrals.api.programme_views import conversion_view, programme_terms, programme_view
 from referrals.api.timestamps import rfc3339
+from referrals.application.idempotency import IdempotentRequests
 from referrals.application.use_cases.programme import GetProgramme, SetProgramme
 from referrals.application.use_cases.record_conversion import ConversionReport, RecordConversion
 from referrals.domain.api_keys import Scope
@@ -65,7 +68,11 @@ async def set_programme(data: JSONBody[ProgrammeRequest], set_programme: FromDis
 )
 @inject
 async def record_conversion(
-    data: JSONBody[ConversionRequest], record: FromDishka[RecordConversion]
+    request: Request[Any, Any, Any],
+    data: JSONBody[ConversionRequest],
+    record: FromDishka[RecordConversion],
+    idempotent: FromDishka[IdempotentRequests],
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[ConversionResponse]:
     """Report a conversion (needs `events:write`): 201 when stored; the same `id` with the same content again
     answers 200 with the conversion as it stands; the same `id` with other content is a 409. The first
@@ -81,9 +88,13 @@ async def record_conversion(
         value=None if data.amount is None or data.currency is None else Money(data.amount, data.currency),
         occurred_at=None if data.occurred_at is None else rfc3339(data.occurred_at, "occurred_at"),
     )
-    recorded = await record(report)
-    status = HTTPStatus.CREATED if recorded.created else HTTPStatus.OK
-    return Response(conversion_view(recorded), status_code=status)
+
+    async def run() -> Response[ConversionResponse]:
+        recorded = await record(report)
+        status = HTTPStatus.CREATED if recorded.created else HTTPStatus.OK
+        return Response(conversion_view(recorded), status_code=status)
+
+    return await answer_once(request, idempotency_key, idempotent, key_owner, run)
 
 
 router = Router(

@@ -2,10 +2,11 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 from dishka import FromDishka
-from litestar import Request, Router, delete, get, post
+from litestar import Request, Response, Router, delete, get, post
 from litestar.params import JSONBody, PathParameter
 
 from referrals.api.auth import BEARER_SECURITY, caller_id
+from referrals.api.idempotency import IdempotencyKey, answer_once, user_owner
 from referrals.api.injection import inject, inject_app_wide
 from referrals.api.openapi_operations import PublicOperation
 from referrals.api.preflight import route_policy
@@ -19,6 +20,7 @@ from referrals.api.schemas import (
     CreatedCodeResponse,
 )
 from referrals.api.timestamps import rfc3339
+from referrals.application.idempotency import IdempotentRequests
 from referrals.application.use_cases.create_referral_code import CreateReferralCode, NewCode
 from referrals.application.use_cases.delete_referral_code import DeleteReferralCode
 from referrals.application.use_cases.find_active_code import FindActiveCode
@@ -34,13 +36,21 @@ from referrals.application.use_cases.find_active_code import FindActiveCode
 )
 @inject
 async def create_code(
-    request: Request[Any, Any, Any], data: JSONBody[CreateCodeRequest], create: FromDishka[CreateReferralCode]
-) -> CreatedCodeResponse:
+    request: Request[Any, Any, Any],
+    data: JSONBody[CreateCodeRequest],
+    create: FromDishka[CreateReferralCode],
+    idempotent: FromDishka[IdempotentRequests],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[CreatedCodeResponse]:
     """Create the caller's referral code. `expires_at` is required: strictly in the future, at most a year ahead
     (configurable). Only one code can be active at a time: delete the current one first."""
     expires_at = rfc3339(data.expires_at, "expires_at")
-    code = await create(NewCode(owner_id=caller_id(request), expires_at=expires_at))
-    return CreatedCodeResponse(code=code.code, expires_at=code.expires_at, created_at=code.created_at)
+
+    async def run() -> CreatedCodeResponse:
+        code = await create(NewCode(owner_id=caller_id(request), expires_at=expires_at))
+        return CreatedCodeResponse(code=code.code, expires_at=code.expires_at, created_at=code.created_at)
+
+    return await answer_once(request, idempotency_key, idempotent, user_owner, run)
 
 
 @delete(

@@ -7,6 +7,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from referrals.api.auth import BEARER_SECURITY
+from referrals.api.idempotency import IdempotencyKey, answer_once, client_owner
 from referrals.api.injection import inject
 from referrals.api.openapi_operations import PublicOperation
 from referrals.api.operator_auth import API_KEY_SECURITY, authenticated_caller
@@ -17,6 +18,7 @@ from referrals.api.programme_views import referral_page_view, stats_view
 from referrals.api.rate_limits import Budget
 from referrals.api.schemas import RegisterWithReferralRequest, UserResponse
 from referrals.api.views import registered_response
+from referrals.application.idempotency import IdempotentRequests
 from referrals.application.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 from referrals.application.use_cases.list_referrals import ListReferrals, ReferralsRequest
 from referrals.application.use_cases.referrer_stats import GetReferrerStats
@@ -37,11 +39,17 @@ async def register_with_referral(
     request: Request[Any, Any, Any],
     data: JSONBody[RegisterWithReferralRequest],
     register_user: FromDishka[RegisterUser],
+    idempotent: FromDishka[IdempotentRequests],
+    idempotency_key: IdempotencyKey = None,
 ) -> Response[UserResponse]:
     """Create an account as the referral of the owner of an active referral code. A taken email answers 409
     even when the code is also wrong; an unknown, expired or deleted code answers one and the same 422."""
     registration = Registration(email=data.email, password=data.password, referral_code=data.referral_code)
-    return registered_response(await register_user(registration), request)
+
+    async def run() -> Response[UserResponse]:
+        return registered_response(await register_user(registration), request)
+
+    return await answer_once(request, idempotency_key, idempotent, client_owner, run)
 
 
 # The referrer by token, or a key with referrals:read.

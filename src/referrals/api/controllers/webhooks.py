@@ -1,13 +1,14 @@
 """Webhook endpoints and their delivery logs, for API keys with ``webhooks:manage``."""
 
 from http import HTTPStatus
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from dishka import FromDishka
-from litestar import Router, delete, get, patch, post
+from litestar import Request, Response, Router, delete, get, patch, post
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
+from referrals.api.idempotency import IdempotencyKey, answer_once, key_owner
 from referrals.api.injection import inject
 from referrals.api.operator_auth import API_KEY_SECURITY, requires_scope
 from referrals.api.problems import problem_responses
@@ -22,6 +23,7 @@ from referrals.api.webhook_schemas import (
     WebhookSecretResponse,
 )
 from referrals.api.webhook_views import delivery_page_view, delivery_view, new_webhook_view, webhook_view
+from referrals.application.idempotency import IdempotentRequests
 from referrals.application.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 from referrals.application.use_cases.manage_webhooks import (
     CreateWebhookEndpoint,
@@ -48,17 +50,26 @@ GUARDS = [requires_scope(Scope.WEBHOOKS_MANAGE)]
     guards=GUARDS,
     security=API_KEY_SECURITY,
     status_code=HTTPStatus.CREATED,
-    responses=problem_responses(400, 401, 403, 413, 415, 503),
+    responses=problem_responses(400, 401, 403, 409, 413, 415, 422, 503),
 )
 @inject
 async def create_webhook(
-    data: JSONBody[NewWebhookRequest], create: FromDishka[CreateWebhookEndpoint]
-) -> NewWebhookResponse:
+    data: JSONBody[NewWebhookRequest],
+    create: FromDishka[CreateWebhookEndpoint],
+    request: Request[Any, Any, Any],
+    idempotent: FromDishka[IdempotentRequests],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[NewWebhookResponse]:
     """Register an endpoint for the events named (needs `webhooks:manage`). The answer carries the signing
     secret, shown this once (and on rotation). The URL must be https and its host resolve only to public
     addresses; 400 otherwise, and for unknown event types."""
-    endpoint = await create(NewWebhook(url=data.url, events=data.events, description=data.description))
-    return new_webhook_view(endpoint)
+
+    new = NewWebhook(url=data.url, events=data.events, description=data.description)
+
+    async def run() -> NewWebhookResponse:
+        return new_webhook_view(await create(new))
+
+    return await answer_once(request, idempotency_key, idempotent, key_owner, run)
 
 
 @get(
@@ -124,13 +135,23 @@ async def delete_webhook(endpoint_id: EndpointId, remove: FromDishka[DeleteWebho
     guards=GUARDS,
     security=API_KEY_SECURITY,
     status_code=HTTPStatus.OK,
-    responses=problem_responses(400, 401, 403, 404, 503),
+    responses=problem_responses(400, 401, 403, 404, 409, 422, 503),
 )
 @inject
-async def rotate_secret(endpoint_id: EndpointId, rotate: FromDishka[RotateWebhookSecret]) -> WebhookSecretResponse:
+async def rotate_secret(
+    endpoint_id: EndpointId,
+    rotate: FromDishka[RotateWebhookSecret],
+    request: Request[Any, Any, Any],
+    idempotent: FromDishka[IdempotentRequests],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[WebhookSecretResponse]:
     """A new signing secret (needs `webhooks:manage`). For 24 hours deliveries carry a signature with the old
     secret as well, so receivers can switch without rejecting a delivery."""
-    return WebhookSecretResponse(secret=(await rotate(endpoint_id)).secret)
+
+    async def run() -> WebhookSecretResponse:
+        return WebhookSecretResponse(secret=(await rotate(endpoint_id)).secret)
+
+    return await answer_once(request, idempotency_key, idempotent, key_owner, run)
 
 
 @get(
@@ -160,16 +181,25 @@ async def list_deliveries(
     guards=GUARDS,
     security=API_KEY_SECURITY,
     status_code=HTTPStatus.ACCEPTED,
-    responses=problem_responses(400, 401, 403, 404, 409, 503),
+    responses=problem_responses(400, 401, 403, 404, 409, 422, 503),
 )
 @inject
 async def retry_delivery(
-    endpoint_id: EndpointId, delivery_id: DeliveryId, retry: FromDishka[RetryWebhookDelivery]
-) -> DeliveryResponse:
+    endpoint_id: EndpointId,
+    delivery_id: DeliveryId,
+    retry: FromDishka[RetryWebhookDelivery],
+    request: Request[Any, Any, Any],
+    idempotent: FromDishka[IdempotentRequests],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[DeliveryResponse]:
     """Send a failed delivery again, at once and with a whole retry schedule ahead of it (needs
     `webhooks:manage`); 409 unless it has failed."""
-    record = await retry(endpoint_id, delivery_id)
-    return delivery_view(record.delivery, record.attempts)
+
+    async def run() -> DeliveryResponse:
+        record = await retry(endpoint_id, delivery_id)
+        return delivery_view(record.delivery, record.attempts)
+
+    return await answer_once(request, idempotency_key, idempotent, key_owner, run)
 
 
 router = Router(

@@ -53,6 +53,10 @@ class ClaimedDelivery:
     claimed_until: datetime
 
 
+# A claimed delivery, as the attempt left it, and the attempt.
+RecordedAttempt = tuple[ClaimedDelivery, WebhookDelivery, DeliveryAttempt]
+
+
 class WebhookDeliveryRepository(Protocol):
     async def fan_out_position(self) -> int:
         """The id of the last event turned into deliveries, as committed (nothing locked)."""
@@ -79,9 +83,9 @@ class WebhookDeliveryRepository(Protocol):
         held by another process, held by this one until ``until``; the longest overdue first."""
         ...
 
-    async def record_attempt(self, claimed: ClaimedDelivery, after: WebhookDelivery, attempt: DeliveryAttempt) -> bool:
-        """Store the attempt and the delivery's state after it, releasing the claim; False (and nothing
-        stored) if the claim had expired and another process may have taken the delivery over."""
+    async def record_attempts(self, attempts: Sequence[RecordedAttempt]) -> list[bool]:
+        """Store each attempt and its delivery's state after it, releasing the claim; False (and nothing
+        stored) where the claim had lapsed and another process may have taken the delivery over."""
         ...
 
     async def get(self, endpoint_id: UUID, delivery_id: UUID) -> WebhookDelivery | None: ...

@@ -94,28 +94,54 @@ class AttemptDelivery:
         return attempt
 
 
+Outcome = tuple[ClaimedDelivery, DeliveryAttempt]
+
+
 @dataclass(frozen=True, slots=True)
-class RecordDeliveryAttempt:
+class RecordDeliveryAttempts:
+    """The outcomes of attempts that finished together, in one transaction: with one writer at a time (SQLite),
+    a transaction per attempt would bound deliveries by commits, not by the endpoints."""
+
     deliveries: WebhookDeliveryRepository
     endpoints: WebhookEndpointRepository
     transaction: TransactionManager
     policy: DeliveryPolicy
 
-    async def __call__(self, claimed: ClaimedDelivery, attempt: DeliveryAttempt) -> WebhookDelivery | None:
-        """The delivery as the attempt left it; None if its claim had lapsed and nothing was recorded."""
-        jitter = random.uniform(-1, 1)  # noqa: S311 - it spreads retries out and guards nothing
-        after = claimed.delivery.after(attempt, self.policy.retry_delays, jitter)
-        endpoint_id = claimed.delivery.endpoint_id
+    async def __call__(self, outcomes: Sequence[Outcome]) -> list[WebhookDelivery | None]:
+        """Each delivery as its attempt left it; None where its claim had lapsed and nothing was recorded."""
+        afters = [
+            # The jitter spreads retries out and guards nothing.
+            claimed.delivery.after(attempt, self.policy.retry_delays, random.uniform(-1, 1))  # noqa: S311
+            for claimed, attempt in outcomes
+        ]
         async with self.transaction.write():
-            if not await self.deliveries.record_attempt(claimed, after, attempt):
-                return None
-            if attempt.succeeded:
-                await self.endpoints.note_success(endpoint_id)
-            else:
-                await self.endpoints.note_failure(
-                    endpoint_id,
-                    attempt.at,
-                    gone=attempt.status_code == GONE,
-                    failing_since_cutoff=attempt.at - DISABLE_AFTER_FAILING_FOR,
-                )
-        return after
+            stored = await self.deliveries.record_attempts(
+                [(claimed, after, attempt) for (claimed, attempt), after in zip(outcomes, afters, strict=True)]
+            )
+            recorded = [after if kept else None for after, kept in zip(afters, stored, strict=True)]
+            for endpoint_id, attempts in _by_endpoint(outcomes, recorded).items():
+                await self._note(endpoint_id, attempts)
+        return recorded
+
+    async def _note(self, endpoint_id: UUID, attempts: Sequence[DeliveryAttempt]) -> None:
+        if any(attempt.succeeded for attempt in attempts):
+            await self.endpoints.note_success(endpoint_id)
+        failures = [attempt for attempt in attempts if not attempt.succeeded]
+        if failures:
+            at = min(attempt.at for attempt in failures)
+            await self.endpoints.note_failure(
+                endpoint_id,
+                at,
+                gone=any(attempt.status_code == GONE for attempt in failures),
+                failing_since_cutoff=at - DISABLE_AFTER_FAILING_FOR,
+            )
+
+
+def _by_endpoint(
+    outcomes: Sequence[Outcome], recorded: Sequence[WebhookDelivery | None]
+) -> dict[UUID, list[DeliveryAttempt]]:
+    by_endpoint: dict[UUID, list[DeliveryAttempt]] = {}
+    for (claimed, attempt), after in zip(outcomes, recorded, strict=True):
+        if after is not None:
+            by_endpoint.setdefault(claimed.delivery.endpoint_id, []).append(attempt)
+    return by_endpoint

@@ -3,6 +3,7 @@ from collections.abc import AsyncIterator
 from dishka import AnyOf, Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from referrals.adapters.persistence.commit_signal import CommitSignal
 from referrals.adapters.persistence.engine import create_engine
 from referrals.adapters.persistence.pool_metrics import pool_collector
 from referrals.adapters.persistence.probe import SqlaDatabaseProbe
@@ -11,6 +12,7 @@ from referrals.adapters.persistence.transaction import SqlaUnitOfWork
 from referrals.adapters.persistence.writer_turns import WriterTurns
 from referrals.application.ports.common import DatabaseProbe, TransactionManager
 from referrals.application.ports.events import EventRecorder
+from referrals.application.ports.idempotency import HeldTransaction
 from referrals.bootstrap.config import DatabaseSettings
 
 
@@ -49,8 +51,11 @@ class PersistenceProvider(Provider):
         async with factory() as session:
             yield session
 
+    commit_signal = provide(CommitSignal, scope=Scope.APP)
     # One object per request plays both: the events recorded go into the transaction that is open.
-    unit_of_work = provide(SqlaUnitOfWork, provides=AnyOf[TransactionManager, EventRecorder], scope=Scope.REQUEST)
+    unit_of_work = provide(
+        SqlaUnitOfWork, provides=AnyOf[TransactionManager, HeldTransaction, EventRecorder], scope=Scope.REQUEST
+    )
 
     @provide(scope=Scope.APP)
     async def committed_reads(self, engine: AsyncEngine, settings: DatabaseSettings) -> AsyncIterator[CommittedReads]:

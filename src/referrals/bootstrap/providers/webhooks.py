@@ -20,7 +20,7 @@ from referrals.application.use_cases.deliver_webhooks import (
     AttemptDelivery,
     ClaimDueDeliveries,
     DeliveryPolicy,
-    RecordDeliveryAttempt,
+    RecordDeliveryAttempts,
 )
 from referrals.application.use_cases.fan_out_events import FanOutEvents
 from referrals.application.use_cases.manage_webhooks import (
@@ -78,7 +78,7 @@ class WebhooksProvider(Provider):
 
     fan_out = provide(FanOutEvents, scope=Scope.REQUEST)
     claim = provide(ClaimDueDeliveries, scope=Scope.REQUEST)
-    record = provide(RecordDeliveryAttempt, scope=Scope.REQUEST)
+    record = provide(RecordDeliveryAttempts, scope=Scope.REQUEST)
     create = provide(CreateWebhookEndpoint, scope=Scope.REQUEST)
     list_all = provide(ListWebhookEndpoints, scope=Scope.REQUEST)
     get_one = provide(GetWebhookEndpoint, scope=Scope.REQUEST)

@@ -1,0 +1,169 @@
+"""Webhook delivery, measured against a loopback receiver (``webhook_receiver.py``, Granian, one process).
+
+    python bench/webhooks.py [--backlog 3000] [--rate 100] [--seconds 20]
+
+1. baseline: this process POSTs signed bodies to the receiver through the service's own transport, with the
+   service's concurrency, and no outbox: how fast deliveries could go at best;
+2. throughput: a backlog of events is committed first (``api_key.created``), then one dispatcher, as a
+   server runs it, turns them into verified deliveries: deliveries per second, against the baseline;
+3. lag: events committed at a steady rate while the dispatcher runs; the lag is from each commit to the
+   receiver's verified arrival (the same machine's clock): p50, p99, max.
+
+On the embedded SQLite default, or ``--database-url`` (PostgreSQL: ``postgresql+asyncpg://…``, a scratch
+database it may fill). Nothing here asserts a time.
+"""
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import uuid4
+
+import httpx
+import uvloop
+from run import ROOT, free_port, serving
+
+from referrals.adapters.webhooks.signer import StandardWebhookSigner
+from referrals.adapters.webhooks.transport import HttpcoreWebhookTransport
+from referrals.application.use_cases.create_api_key import CreateApiKey, NewApiKey
+from referrals.application.use_cases.manage_webhooks import CreateWebhookEndpoint, NewWebhook
+from referrals.application.webhook_addresses import WebhookAddressPolicy
+from referrals.adapters.webhooks.resolver import SystemHostResolver
+from referrals.bootstrap.config import Settings, settings_from
+from referrals.bootstrap.container import make_container
+from referrals.bootstrap.webhook_dispatch import WebhookDispatcher
+from referrals.domain.api_keys import Scope
+from referrals.domain.webhooks import checked_webhook_url
+
+PYTHON = sys.executable
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+async def baseline(url: str, settings: Settings, secret: str, count: int) -> float:
+    """Signed POSTs per second straight to the receiver, as many in flight as the dispatcher allows."""
+    policy = WebhookAddressPolicy(SystemHostResolver(), allow_private_networks=True)
+    transport = HttpcoreWebhookTransport(policy, settings.webhooks.timeout, settings.webhooks.concurrency)
+    signer = StandardWebhookSigner()
+    target = checked_webhook_url(url, allow_plain_http=True)
+    slots = asyncio.Semaphore(settings.webhooks.concurrency)
+
+    async def post(number: int) -> None:
+        body = b'{"type":"api_key.created","timestamp":"2026-12-03T00:00:00Z","data":{"name":"baseline-%d"}}' % number
+        async with slots:
+            now = datetime.now(UTC)
+            message_id = f"baseline-{number}"
+            headers = {
+                "webhook-id": message_id,
+                "webhook-timestamp": str(int(now.timestamp())),
+                "webhook-signature": signer.signature(message_id, now, body, [secret]),
+            }
+            status = await transport.post(target, headers, body)
+            assert 200 <= status < 300, status
+
+    started = time.perf_counter()
+    await asyncio.gather(*(post(number) for number in range(count)))
+    elapsed = time.perf_counter() - started
+    await transport.aclose()
+    return count / elapsed
+
+
+async def arrivals(receiver: str) -> dict[str, float]:
+    async with httpx.AsyncClient() as client:
+        return {name: at for name, at in (await client.get(f"{receiver}/arrivals")).json()}
+
+
+async def until_arrived(receiver: str, total: int, timeout: float) -> dict[str, float]:
+    """Every arrival once ``total`` have arrived (a count is polled: cheap beside the deliveries measured)."""
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient() as client:
+        while int((await client.get(f"{receiver}/count")).json()) < total and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+    return await arrivals(receiver)
+
+
+async def measure(args: argparse.Namespace, database_url: str) -> None:
+    settings = settings_from(
+        {"database_url": database_url, "webhook_allow_private_networks": True, "background_work": False}
+    )
+    container = make_container(settings)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/hooks"
+    async with container() as request:
+        endpoint = await (await request.get(CreateWebhookEndpoint))(NewWebhook(url, ["api_key.created"]))
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "bench"), "BENCH_WEBHOOK_SECRET": endpoint.secret}
+    command = [PYTHON, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--log-level", "warning", "webhook_receiver:app"]
+    receiver = f"http://127.0.0.1:{port}"
+    with serving(command, env, port):
+        posts_per_second = await baseline(url, settings, endpoint.secret, args.backlog)
+        print(f"baseline: {posts_per_second:,.0f} signed POSTs/s straight to the receiver (no outbox)")
+
+        async def commit(name: str) -> float:
+            async with container() as request:
+                await (await request.get(CreateApiKey))(NewApiKey(name=name, scopes=frozenset({Scope.EVENTS_WRITE})))
+            return time.time()
+
+        tag = uuid4().hex[:6]
+        backlog = {f"backlog-{tag}-{n}" for n in range(args.backlog)}
+        for name in sorted(backlog):
+            await commit(name)
+        dispatcher = WebhookDispatcher(container, settings.webhooks)
+        started = time.perf_counter()
+        dispatcher.start()
+        found = await until_arrived(receiver, args.backlog + len(backlog), timeout=120)
+        elapsed = time.perf_counter() - started
+        delivered = len(backlog & found.keys())
+        rate = delivered / elapsed
+        print(
+            f"throughput: {delivered:,} of {len(backlog):,} backlogged events delivered and verified in "
+            f"{elapsed:.1f} s: {rate:,.0f}/s, {rate / posts_per_second:.2f} x the baseline"
+        )
+
+        committed: dict[str, float] = {}
+        interval = 1 / args.rate
+        next_at = time.perf_counter()
+        for number in range(int(args.rate * args.seconds)):
+            name = f"steady-{tag}-{number}"
+            committed[name] = await commit(name)
+            next_at += interval
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+        found = await until_arrived(receiver, args.backlog + len(backlog) + len(committed), timeout=60)
+        await dispatcher.stop()
+        lags = [found[name] - at for name, at in committed.items() if name in found]
+        missing = len(committed) - len(lags)
+        print(
+            f"lag at {args.rate:g} events/s for {args.seconds:g} s ({len(committed):,} events, {missing} missing): "
+            f"p50 {percentile(lags, 0.5) * 1000:.0f} ms, p99 {percentile(lags, 0.99) * 1000:.0f} ms, "
+            f"max {max(lags) * 1000:.0f} ms"
+        )
+        print(f"mean lag {statistics.fmean(lags) * 1000:.0f} ms")
+    await container.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backlog", type=int, default=3000)
+    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="referrals-webhooks-") as scratch:
+        database_url = args.database_url or f"sqlite+aiosqlite:///{Path(scratch) / 'bench.sqlite3'}"
+        environment = {**os.environ, "DATABASE_URL": database_url}
+        subprocess.run([PYTHON, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=environment, check=True)
+        uvloop.run(measure(args, database_url))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""A process's own commits of events, signalled: the webhook dispatcher wakes for them rather than waiting
+for its next poll (the poll still finds what other processes commit)."""
+
+import asyncio
+
+
+class CommitSignal:
+    def __init__(self) -> None:
+        self._committed = asyncio.Event()
+
+    def notify(self) -> None:
+        self._committed.set()
+
+    def clear(self) -> None:
+        self._committed.clear()
+
+    async def wait(self) -> None:
+        await self._committed.wait()
