@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 import pytest
 from dishka import Provider
 from dishka import Scope as DishkaScope
@@ -17,10 +18,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from referrals.api.injection import container_of
-from referrals.application.ports.webhooks import HostResolver
+from referrals.application.ports.webhooks import HostResolver, WebhookDeliveryRepository
 from referrals.application.use_cases.purge_webhook_deliveries import PurgeWebhookDeliveries
 from referrals.bootstrap.app import create_app
 from referrals.bootstrap.config import Settings
+from referrals.bootstrap import webhook_dispatch
 from referrals.bootstrap.webhook_dispatch import WebhookDispatcher
 from referrals.domain.api_keys import Scope
 from referrals.domain.network_addresses import IPAddress, parsed_address
@@ -466,6 +468,10 @@ async def test_address_literals_and_names_that_do_not_resolve_are_refused(guarde
         "https://hooks.example.com/in#fragment",
         "https://hooks.example.com/in put",
         "hooks.example.com/in",
+        "https://hooks.example.com/in#",
+        "https://hooks.example.com:0/in",
+        "https://bücher.example/in",  # an international host goes in its xn-- form
+        "https://hooks.example.com/é",
     ],
 )
 async def test_urls_that_are_not_absolute_https_ones_are_refused(
@@ -557,3 +563,51 @@ async def test_attempts_finished_deliveries_and_the_backlog_s_age_show_on_metric
     durations = "referrals_webhook_attempt_duration_seconds_count"
     assert sample(after, durations) == sample(before, durations) + 2
     assert sample(while_pending, "referrals_webhook_oldest_pending_age_seconds") > 0
+
+
+async def test_no_more_attempts_to_one_endpoint_at_once_than_its_share(
+    database_url: str, receiver: WebhookReceiver
+) -> None:
+    async for hooks in hooks_for(webhook_settings(database_url, webhook_concurrency_per_endpoint=2)):
+        await hooks.register(receiver.url, ["code.created"])
+        receiver.answer_with(*[200] * 6, delay=0.2)
+        for n in range(6):
+            await hooks.a_code_created(f"user{n}@example.com")
+
+        for _ in range(3):
+            await hooks.deliver()
+
+        assert len(receiver.received) == 6
+        assert receiver.most_at_once == 2
+
+
+async def test_a_fan_out_goes_through_every_event_however_few_are_owed(
+    hooks: Hooks, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(webhook_dispatch, "FAN_OUT_BATCH", 2)
+    await hooks.register(receiver.url, ["code.deleted"])
+    for n in range(3):
+        await hooks.a_code_created(f"user{n}@example.com")  # events nobody is owed
+    ada = await hooks.api.account("ada@example.com")
+    await hooks.api.create_code(ada)
+    assert (await hooks.client.delete("/referral-code/delete", headers=ada.headers)).status_code == 204
+
+    await hooks.deliver()
+
+    (delivered,) = receiver.received
+    assert msgspec.json.decode(delivered.body)["type"] == "code.deleted"
+
+
+async def test_a_disabled_endpoint_s_pending_retries_do_not_count_as_due(
+    hooks: Hooks, receiver: WebhookReceiver
+) -> None:
+    endpoint = await hooks.register(receiver.url)
+    receiver.answer_with(500)
+    await hooks.a_code_created("ada@example.com")
+    await hooks.deliver()
+    await hooks.client.patch(f"/admin/webhooks/{endpoint['id']}", json={"enabled": False}, headers=hooks.headers)
+
+    async with container_of(hooks.app)() as request:
+        due = await (await request.get(WebhookDeliveryRepository)).any_due(datetime.now(UTC))
+
+    assert due is False

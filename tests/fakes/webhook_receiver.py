@@ -21,6 +21,8 @@ class Delivered:
 class WebhookReceiver:
     def __init__(self) -> None:
         self.received: list[Delivered] = []
+        self.most_at_once = 0
+        self._at_once = 0
         self._answers: deque[tuple[int, float]] = deque()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -47,8 +49,14 @@ class WebhookReceiver:
                 with receiver._lock:
                     receiver.received.append(Delivered({k.lower(): v for k, v in self.headers.items()}, body))
                     status, delay = receiver._answers.popleft() if receiver._answers else (200, 0.0)
-                if delay:
-                    time.sleep(delay)
+                    receiver._at_once += 1
+                    receiver.most_at_once = max(receiver.most_at_once, receiver._at_once)
+                try:
+                    if delay:
+                        time.sleep(delay)
+                finally:
+                    with receiver._lock:
+                        receiver._at_once -= 1
                 try:
                     self.send_response(status)
                     self.send_header("content-length", "2")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from referrals.adapters.persistence.engine import create_engine
@@ -157,3 +157,19 @@ async def test_event_ids_grow_in_commit_order_under_concurrent_writers(engine: A
 
     assert len(ids) == 10
     assert seen == sorted(seen)
+
+
+async def test_event_ids_never_go_back_once_the_feed_is_purged_empty(engine: AsyncEngine) -> None:
+    event = code_event(a_code(await an_owner(engine)), CodeState.ACTIVE, NOW)
+    async with async_sessionmaker(engine)() as session, session.begin():
+        await append_events(session, [event, event], NOW)
+    async with engine.connect() as connection:
+        newest = (await connection.execute(select(func.max(events.c.id)))).scalar_one()
+    async with engine.begin() as connection:
+        await connection.execute(delete(events))
+
+    async with async_sessionmaker(engine)() as session, session.begin():
+        await append_events(session, [event], NOW)
+
+    async with engine.connect() as connection:
+        assert (await connection.execute(select(events.c.id))).scalar_one() > newest

@@ -95,14 +95,9 @@ class WebhookDispatcher:
         free = self._settings.concurrency - len(self._in_flight)
         if free <= 0:
             return 0
-        full = frozenset(
-            endpoint
-            for endpoint, count in self._per_endpoint.items()
-            if count >= self._settings.concurrency_per_endpoint
-        )
         async with self._container() as request:
             claim = await request.get(ClaimDueDeliveries)
-            claimed = await claim(free, full)
+            claimed = await claim(free, self._per_endpoint)
         for delivery in claimed:
             self._start(delivery)
         return len(claimed)
@@ -133,7 +128,12 @@ class WebhookDispatcher:
         try:
             attempt = await (await self._container.get(AttemptDelivery))(claimed)
             after = await self._record(claimed, attempt)
-            if after is not None:
+            if after is None:
+                logger.warning(
+                    "Webhook delivery %s: its claim lapsed before its outcome was recorded; it is sent again",
+                    claimed.delivery.id,
+                )
+            else:
                 observe_attempt(attempt, after.state)
         except Exception as error:  # noqa: BLE001 - one delivery's failure is retried once its claim lapses
             logger.error(  # noqa: TRY400 - the type only: a driver's message can quote the row
@@ -193,3 +193,6 @@ class WebhookDispatcher:
             await asyncio.wait_for(self.drain(), STOP_GRACE_SECONDS)
         except TimeoutError:
             logger.warning("Webhook attempts still in flight after %g s were cut short", STOP_GRACE_SECONDS)
+            for attempt in list(self._in_flight):
+                attempt.cancel()
+            await asyncio.gather(*self._in_flight, return_exceptions=True)

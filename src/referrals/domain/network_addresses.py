@@ -6,6 +6,9 @@ IPAddress = IPv4Address | IPv6Address
 
 # The well-known NAT64 prefix: 64:ff9b::a.b.c.d reaches a.b.c.d through a translator.
 _NAT64 = IPv6Network("64:ff9b::/96")
+# Not public, though the standard library of older Pythons calls them global: deprecated site-local, and the
+# documentation range of RFC 9637.
+_NOT_PUBLIC = (IPv6Network("fec0::/10"), IPv6Network("3fff::/20"))
 
 
 def is_public_address(address: IPAddress) -> bool:
@@ -15,6 +18,8 @@ def is_public_address(address: IPAddress) -> bool:
         embedded = _embedded_ipv4(address)
         if embedded is not None:
             return is_public_address(embedded)
+        if any(address in network for network in _NOT_PUBLIC):
+            return False
     return address.is_global and not (address.is_multicast or address.is_reserved or address.is_link_local)
 
 

@@ -3,7 +3,7 @@
 import base64
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Final
 from urllib.parse import urlsplit
@@ -53,9 +53,12 @@ class WebhookTarget:
 
 def checked_webhook_url(url: str, *, allow_plain_http: bool) -> WebhookTarget:
     """A URL a delivery can be posted to: ``https`` (``http`` too only where private networks are allowed),
-    with a host, and without credentials or a fragment."""
+    with a host, and without credentials or a fragment, in ASCII as it goes on the wire."""
     if len(url) > MAX_URL_LENGTH or any(not character.isprintable() or character.isspace() for character in url):
         raise InvalidWebhookUrl
+    if not url.isascii():
+        msg = "Write the webhook URL in ASCII: an international host in its xn-- form, the rest percent-encoded."
+        raise InvalidWebhookUrl(msg)
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -64,7 +67,7 @@ def checked_webhook_url(url: str, *, allow_plain_http: bool) -> WebhookTarget:
     schemes = ("https", "http") if allow_plain_http else ("https",)
     if parts.scheme not in schemes:
         raise InvalidWebhookUrl("A webhook URL must use https.")
-    if not parts.hostname or parts.username is not None or parts.password is not None or parts.fragment:
+    if not parts.hostname or parts.username is not None or parts.password is not None or "#" in url or port == 0:
         raise InvalidWebhookUrl
     default_port = 443 if parts.scheme == "https" else 80
     return WebhookTarget(url=url, scheme=parts.scheme, host=parts.hostname, port=port or default_port)
@@ -85,8 +88,8 @@ class WebhookEndpoint:
     description: str
     enabled: bool
     created_at: datetime
-    secret: str
-    previous_secret: str | None = None
+    secret: str = field(repr=False)
+    previous_secret: str | None = field(default=None, repr=False)
     previous_secret_until: datetime | None = None
     # The last event in the feed when it was registered: it is owed those after, not the ones before.
     events_after: int = 0

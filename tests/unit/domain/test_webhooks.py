@@ -143,6 +143,8 @@ def test_plain_http_is_allowed_only_where_private_networks_are() -> None:
         ("64:ff9b::7f00:1", False),
         ("2002:a00:1::1", False),
         ("2001:0:4136:e378:8000:63bf:f5ff:fffe", False),  # Teredo of 10.0.0.1
+        ("fec0::1", False),  # site-local, deprecated
+        ("3fff::1", False),  # documentation (RFC 9637)
     ],
 )
 def test_only_public_addresses_are_public(address: str, public: bool) -> None:

@@ -146,6 +146,9 @@ events = Table(
     Column("data", Text, nullable=False),
     Index(None, "type", "id"),
     Index(None, "recorded_at"),
+    # Ids never come back, not even once the purge has emptied the table: feed readers' cursors and the
+    # webhook fan-out's stand on them (SQLite would otherwise reuse them).
+    sqlite_autoincrement=True,
 )
 
 # Operator API keys, stored only as digests. A name is unique among the keys in force (not revoked), so an

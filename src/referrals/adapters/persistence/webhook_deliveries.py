@@ -5,8 +5,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import msgspec
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from referrals.adapters.persistence.webhook_endpoints import endpoint_from_row
@@ -16,6 +16,7 @@ from referrals.adapters.persistence.webhook_tables import (
     webhook_endpoints,
     webhook_fan_out,
 )
+from referrals.adapters.webhooks.payload import payload_of
 from referrals.application.pages import Page, PageRequest
 from referrals.application.ports.events import StoredEvent
 from referrals.application.ports.webhooks import (
@@ -32,18 +33,16 @@ from referrals.domain.webhooks import WebhookEndpoint
 
 _PENDING = DeliveryState.PENDING.value
 _FAILED = DeliveryState.FAILED.value
-_ENCODER = msgspec.json.Encoder()
 _MAX_ERROR_LENGTH = 200
 
 
-class _Payload(msgspec.Struct, frozen=True):
-    """The Standard Webhooks body: ``data`` is the event's document exactly as the feed serves it."""
-
-    type: str
-    timestamp: datetime
-    data: msgspec.Raw
-
-
+# ON CONFLICT DO NOTHING: an event is owed to an endpoint once, whatever fan-outs race.
+_INSERT_UNLESS_OWED = {
+    "postgresql": postgresql.insert(webhook_deliveries).on_conflict_do_nothing(
+        index_elements=["endpoint_id", "event_id"]
+    ),
+    "sqlite": sqlite.insert(webhook_deliveries).on_conflict_do_nothing(index_elements=["endpoint_id", "event_id"]),
+}
 # Only where the claim is still this process's: one that lapsed may be another's by now.
 _RECORD = (
     update(webhook_deliveries)
@@ -60,6 +59,24 @@ _RECORD = (
 )
 
 
+def _unclaimed(now: datetime) -> ColumnElement[bool]:
+    return or_(webhook_deliveries.c.claimed_until.is_(None), webhook_deliveries.c.claimed_until <= now)
+
+
+def _due(now: datetime) -> Select[tuple[UUID]]:
+    """Pending deliveries due by ``now``, to enabled endpoints, that no process holds."""
+    return (
+        select(webhook_deliveries.c.id)
+        .join(webhook_endpoints, webhook_endpoints.c.id == webhook_deliveries.c.endpoint_id)
+        .where(
+            webhook_deliveries.c.state == _PENDING,
+            webhook_deliveries.c.next_attempt_at <= now,
+            webhook_endpoints.c.enabled.is_(True),
+            _unclaimed(now),
+        )
+    )
+
+
 class SqlaWebhookDeliveryRepository(WebhookDeliveryRepository):
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -69,10 +86,7 @@ class SqlaWebhookDeliveryRepository(WebhookDeliveryRepository):
         return int((await self._session.execute(query)).scalar_one())
 
     async def any_due(self, now: datetime) -> bool:
-        query = select(webhook_deliveries.c.id).where(
-            webhook_deliveries.c.state == _PENDING, webhook_deliveries.c.next_attempt_at <= now
-        )
-        return (await self._session.execute(query.limit(1))).first() is not None
+        return (await self._session.execute(_due(now).limit(1))).first() is not None
 
     async def lock_fan_out(self) -> int:
         # FOR UPDATE: a second fan-out waits for this one, then reads the cursor it left (SQLite's writers
@@ -80,26 +94,32 @@ class SqlaWebhookDeliveryRepository(WebhookDeliveryRepository):
         query = select(webhook_fan_out.c.last_event_id).where(webhook_fan_out.c.id == 1).with_for_update()
         return int((await self._session.execute(query)).scalar_one())
 
-    async def add_for(self, event: StoredEvent, endpoint_ids: Sequence[UUID], now: datetime) -> None:
-        body = _ENCODER.encode(
-            _Payload(type=event.type.value, timestamp=event.occurred_at, data=msgspec.Raw(event.data))
-        )
+    async def add_owed(self, owed: Sequence[tuple[StoredEvent, UUID]], now: datetime) -> None:
+        if not owed:
+            return
+        bodies = {event.id: payload_of(event) for event, _ in owed}
         await self._session.execute(
-            insert(webhook_deliveries),
+            _INSERT_UNLESS_OWED[self._session.get_bind().dialect.name],
             [
                 {
                     "id": new_id(),
                     "endpoint_id": endpoint_id,
                     "event_id": event.id,
                     "event_type": event.type.value,
-                    "body": body.decode(),
+                    "body": bodies[event.id],
                     "state": _PENDING,
                     "created_at": now,
                     "next_attempt_at": now,
                 }
-                for endpoint_id in endpoint_ids
+                for event, endpoint_id in owed
             ],
         )
+
+    async def release(self, delivery_ids: Sequence[UUID]) -> None:
+        if delivery_ids:
+            await self._session.execute(
+                update(webhook_deliveries).where(webhook_deliveries.c.id.in_(delivery_ids)).values(claimed_until=None)
+            )
 
     async def advance_fan_out(self, last_event_id: int) -> None:
         await self._session.execute(
@@ -109,16 +129,8 @@ class SqlaWebhookDeliveryRepository(WebhookDeliveryRepository):
     async def claim_due(
         self, now: datetime, until: datetime, limit: int, excluding: frozenset[UUID]
     ) -> Sequence[ClaimedDelivery]:
-        unclaimed = or_(webhook_deliveries.c.claimed_until.is_(None), webhook_deliveries.c.claimed_until <= now)
         due = (
-            select(webhook_deliveries.c.id)
-            .join(webhook_endpoints, webhook_endpoints.c.id == webhook_deliveries.c.endpoint_id)
-            .where(
-                webhook_deliveries.c.state == _PENDING,
-                webhook_deliveries.c.next_attempt_at <= now,
-                webhook_endpoints.c.enabled.is_(True),
-                unclaimed,
-            )
+            _due(now)
             .order_by(webhook_deliveries.c.next_attempt_at)
             .limit(limit)
             # SKIP LOCKED: processes claiming at once take different rows instead of queueing for the same.
@@ -131,7 +143,7 @@ class SqlaWebhookDeliveryRepository(WebhookDeliveryRepository):
                 await self._session.execute(
                     update(webhook_deliveries)
                     # Checked again on the row itself: one claimed by another process while this waited stays theirs.
-                    .where(webhook_deliveries.c.id.in_(due), webhook_deliveries.c.state == _PENDING, unclaimed)
+                    .where(webhook_deliveries.c.id.in_(due), webhook_deliveries.c.state == _PENDING, _unclaimed(now))
                     .values(claimed_until=until)
                     .returning(*webhook_deliveries.c)
                 )

@@ -5,10 +5,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, case, delete, func, insert, select, update
+from sqlalchemy import and_, case, delete, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from referrals.adapters.persistence.tables import events
+from referrals.adapters.persistence.tables import UtcDateTime, events
 from referrals.adapters.persistence.webhook_tables import webhook_endpoints
 from referrals.application.ports.webhooks import WebhookEndpointRepository
 from referrals.domain.events import EventType
@@ -30,6 +30,11 @@ class SqlaWebhookEndpointRepository(WebhookEndpointRepository):
 
     async def get(self, endpoint_id: UUID) -> WebhookEndpoint | None:
         query = select(webhook_endpoints).where(webhook_endpoints.c.id == endpoint_id)
+        row = (await self._session.execute(query)).mappings().one_or_none()
+        return None if row is None else endpoint_from_row(row)
+
+    async def locked(self, endpoint_id: UUID) -> WebhookEndpoint | None:
+        query = select(webhook_endpoints).where(webhook_endpoints.c.id == endpoint_id).with_for_update()
         row = (await self._session.execute(query)).mappings().one_or_none()
         return None if row is None else endpoint_from_row(row)
 
@@ -69,7 +74,7 @@ class SqlaWebhookEndpointRepository(WebhookEndpointRepository):
             update(webhook_endpoints)
             .where(webhook_endpoints.c.id == endpoint_id)
             .values(
-                failing_since=func.coalesce(webhook_endpoints.c.failing_since, at),
+                failing_since=func.coalesce(webhook_endpoints.c.failing_since, literal(at, UtcDateTime)),
                 enabled=False if gone else case((failing_too_long, False), else_=webhook_endpoints.c.enabled),
             )
         )

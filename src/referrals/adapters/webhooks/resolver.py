@@ -7,12 +7,16 @@ from collections.abc import Sequence
 from referrals.application.ports.webhooks import HostResolver
 from referrals.domain.network_addresses import IPAddress, parsed_address
 
+# A name that takes longer than this to resolve counts as one that does not: a registration waits for it.
+RESOLUTION_TIMEOUT = 5.0
+
 
 class SystemHostResolver(HostResolver):
     async def addresses_of(self, host: str, port: int) -> Sequence[IPAddress]:
         try:
-            found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError):
+            async with asyncio.timeout(RESOLUTION_TIMEOUT):
+                found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError, TimeoutError):
             return []
         addresses: list[IPAddress] = []
         for _family, _type, _proto, _name, sockaddr in found:

@@ -35,7 +35,13 @@ class _CheckedAddressBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         addresses = await self._policy.addresses_for(host, port)
-        return await self._network.connect_tcp(str(addresses[0]), port, timeout, local_address, socket_options)
+        # Each checked address in turn (a dual-stack host whose IPv6 is unreachable still has its IPv4).
+        for address in addresses[:-1]:
+            try:
+                return await self._network.connect_tcp(str(address), port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout, OSError):
+                continue
+        return await self._network.connect_tcp(str(addresses[-1]), port, timeout, local_address, socket_options)
 
     async def connect_unix_socket(
         self,
@@ -78,10 +84,7 @@ class HttpcoreWebhookTransport(WebhookTransport):
                         if read >= MAX_ANSWER_BYTES:
                             break
                     return answer.status
-        except TimeoutError:
-            msg = f"no answer within {self._timeout:g} s"
-            raise WebhookUnreachable(msg) from None
-        except httpcore.TimeoutException:
+        except (TimeoutError, httpcore.TimeoutException):
             msg = f"no answer within {self._timeout:g} s"
             raise WebhookUnreachable(msg) from None
         except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol) as error:

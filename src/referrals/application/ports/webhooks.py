@@ -1,7 +1,7 @@
 """Webhooks: the endpoints operators register, the deliveries owed to them, and the way out to the network."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -19,6 +19,10 @@ class WebhookEndpointRepository(Protocol):
     async def add(self, endpoint: WebhookEndpoint) -> None: ...
 
     async def get(self, endpoint_id: UUID) -> WebhookEndpoint | None: ...
+
+    async def locked(self, endpoint_id: UUID) -> WebhookEndpoint | None:
+        """The endpoint, locked until the transaction ends: a change made from it overwrites no other."""
+        ...
 
     async def save(self, endpoint: WebhookEndpoint) -> None: ...
 
@@ -47,9 +51,9 @@ class ClaimedDelivery:
     """A delivery this process holds until ``claimed_until``, with what sending it takes."""
 
     delivery: WebhookDelivery
-    url: str
-    secrets: tuple[str, ...]
-    body: bytes
+    url: str = field(repr=False)
+    secrets: tuple[str, ...] = field(repr=False)
+    body: bytes = field(repr=False)
     claimed_until: datetime
 
 
@@ -70,8 +74,12 @@ class WebhookDeliveryRepository(Protocol):
         """The id of the last event turned into deliveries, locked until the transaction ends."""
         ...
 
-    async def add_for(self, event: StoredEvent, endpoint_ids: Sequence[UUID], now: datetime) -> None:
-        """A pending delivery of ``event`` to each endpoint, due at once; one already there is left as it is."""
+    async def add_owed(self, owed: Sequence[tuple[StoredEvent, UUID]], now: datetime) -> None:
+        """A pending delivery of each event to its endpoint, due at once; one already there is left as it is."""
+        ...
+
+    async def release(self, delivery_ids: Sequence[UUID]) -> None:
+        """Give up claims just taken: the deliveries are due again for any process."""
         ...
 
     async def advance_fan_out(self, last_event_id: int) -> None: ...

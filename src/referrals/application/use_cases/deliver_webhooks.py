@@ -7,7 +7,8 @@ one short write transaction, and the attempt between them touches no database at
 import logging
 import random
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
@@ -31,6 +32,8 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class DeliveryPolicy:
     retry_delays: tuple[float, ...]
+    # Attempts in flight to one endpoint at once, in one process.
+    per_endpoint: int
     # How long a claim holds a delivery: longer than an attempt can take, so it never lapses mid-attempt.
     claim_for: timedelta
 
@@ -42,13 +45,28 @@ class ClaimDueDeliveries:
     clock: Clock
     policy: DeliveryPolicy
 
-    async def __call__(self, limit: int, excluding: frozenset[UUID] = frozenset()) -> Sequence[ClaimedDelivery]:
+    async def __call__(self, limit: int, in_flight: Mapping[UUID, int]) -> Sequence[ClaimedDelivery]:
+        """Up to ``limit`` due deliveries, none to an endpoint past ``per_endpoint`` counting ``in_flight``."""
         now = self.clock.now()
         # A look first, without the write lock: most rounds find nothing due, and SQLite has one writer.
         if not await self.deliveries.any_due(now):
             return []
+        full = frozenset(endpoint for endpoint, count in in_flight.items() if count >= self.policy.per_endpoint)
         async with self.transaction.write():
-            return await self.deliveries.claim_due(now, now + self.policy.claim_for, limit, excluding)
+            claimed = await self.deliveries.claim_due(now, now + self.policy.claim_for, limit, full)
+            taken = Counter(in_flight)
+            kept: list[ClaimedDelivery] = []
+            over: list[UUID] = []
+            for delivery in claimed:
+                endpoint = delivery.delivery.endpoint_id
+                if taken[endpoint] < self.policy.per_endpoint:
+                    taken[endpoint] += 1
+                    kept.append(delivery)
+                else:
+                    over.append(delivery.delivery.id)
+            # Claimed past an endpoint's share: given back before the claim commits, as if never taken.
+            await self.deliveries.release(over)
+        return kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +98,8 @@ class AttemptDelivery:
             error = refused.message
         except WebhookUnreachable as unreachable:
             error = str(unreachable) or "no answer"
+        except Exception as unexpected:  # noqa: BLE001 - recorded as a failed attempt, so no delivery is wedged
+            error = f"unexpected {type(unexpected).__name__}"
         duration_ms = round((time.perf_counter() - started) * 1000)
         attempt = DeliveryAttempt(at=at, status_code=status_code, duration_ms=duration_ms, error=error)
         if not attempt.succeeded:

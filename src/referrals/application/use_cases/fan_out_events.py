@@ -1,3 +1,5 @@
+"""Committed events turned into the deliveries owed to each webhook endpoint."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +23,7 @@ class FanOutEvents:
     transaction: TransactionManager
 
     async def __call__(self, now: datetime, limit: int = 500) -> int:
+        """How many events this batch read (the caller takes another while it gets ``limit``)."""
         # A look first, without the write lock: most rounds find nothing new, and SQLite has one writer.
         if not await self.events.after(await self.deliveries.fan_out_position(), frozenset(), 1):
             return 0
@@ -30,11 +33,12 @@ class FanOutEvents:
             if not batch:
                 return 0
             enabled = [endpoint for endpoint in await self.endpoints.all() if endpoint.enabled]
-            owed = 0
-            for event in batch:
-                subscribed = [endpoint.id for endpoint in enabled if endpoint.is_owed(event.id, event.type)]
-                if subscribed:
-                    await self.deliveries.add_for(event, subscribed, now)
-                    owed += len(subscribed)
+            owed = [
+                (event, endpoint.id)
+                for event in batch
+                for endpoint in enabled
+                if endpoint.is_owed(event.id, event.type)
+            ]
+            await self.deliveries.add_owed(owed, now)
             await self.deliveries.advance_fan_out(batch[-1].id)
-        return owed
+        return len(batch)

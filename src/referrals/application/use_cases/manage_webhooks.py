@@ -96,7 +96,7 @@ class UpdateWebhookEndpoint:
         description = None if change.description is None else checked_description(change.description)
         url = None if change.url is None else await _checked_url(change.url, self.addresses)
         async with self.transaction.write():
-            endpoint = await self.endpoints.get(endpoint_id)
+            endpoint = await self.endpoints.locked(endpoint_id)
             if endpoint is None:
                 raise WebhookNotFound
             changed = replace(
@@ -131,7 +131,7 @@ class RotateWebhookSecret:
 
     async def __call__(self, endpoint_id: UUID) -> WebhookEndpoint:
         async with self.transaction.write():
-            endpoint = await self.endpoints.get(endpoint_id)
+            endpoint = await self.endpoints.locked(endpoint_id)
             if endpoint is None:
                 raise WebhookNotFound
             rotated = endpoint.rotated(self.clock.now())

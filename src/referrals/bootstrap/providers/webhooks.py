@@ -67,7 +67,9 @@ class WebhooksProvider(Provider):
     @provide(scope=Scope.APP)
     def delivery_policy(self, settings: WebhookSettings) -> DeliveryPolicy:
         return DeliveryPolicy(
-            retry_delays=settings.delays, claim_for=2 * timedelta(seconds=settings.timeout) + CLAIM_MARGIN
+            retry_delays=settings.delays,
+            per_endpoint=settings.concurrency_per_endpoint,
+            claim_for=2 * timedelta(seconds=settings.timeout) + CLAIM_MARGIN,
         )
 
     @provide(scope=Scope.APP)
