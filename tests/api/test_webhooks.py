@@ -20,9 +20,9 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from referrals.api.injection import container_of
 from referrals.application.ports.webhooks import HostResolver, WebhookDeliveryRepository
 from referrals.application.use_cases.purge_webhook_deliveries import PurgeWebhookDeliveries
+from referrals.bootstrap import webhook_dispatch
 from referrals.bootstrap.app import create_app
 from referrals.bootstrap.config import Settings
-from referrals.bootstrap import webhook_dispatch
 from referrals.bootstrap.webhook_dispatch import WebhookDispatcher
 from referrals.domain.api_keys import Scope
 from referrals.domain.network_addresses import IPAddress, parsed_address
