@@ -25,6 +25,7 @@ from referrals.bootstrap.app import create_app
 from referrals.bootstrap.config import Settings
 from referrals.bootstrap.webhook_dispatch import WebhookDispatcher
 from referrals.domain.api_keys import Scope
+from referrals.domain.ids import new_id
 from referrals.domain.network_addresses import IPAddress, parsed_address
 from tests.api.conftest import Api, assert_problem, serving
 from tests.conftest import make_settings
@@ -611,3 +612,11 @@ async def test_a_disabled_endpoint_s_pending_retries_do_not_count_as_due(
         due = await (await request.get(WebhookDeliveryRepository)).any_due(datetime.now(UTC))
 
     assert due is False
+
+
+async def test_options_names_every_method_of_the_webhook_paths(hooks: Hooks) -> None:
+    collection = await hooks.client.options("/admin/webhooks")
+    one = await hooks.client.options(f"/admin/webhooks/{new_id()}")
+
+    assert collection.headers["allow"] == "GET, OPTIONS, POST"
+    assert one.headers["allow"] == "DELETE, GET, OPTIONS, PATCH"

@@ -18,6 +18,8 @@ SAMPLE_PARAMETERS = {
     "referrer_id": str(uuid.UUID(int=1)),
     "referee_id": str(uuid.UUID(int=2)),
     "reward_id": str(uuid.UUID(int=3)),
+    "endpoint_id": str(uuid.UUID(int=4)),
+    "delivery_id": str(uuid.UUID(int=5)),
 }
 INVENTED_METHODS = 40
 # Long enough for a route to be waiting on its body, short enough for the run to stay brief.

@@ -28,10 +28,11 @@ from referrals.application.ports.idempotency import StoredAnswer
 from referrals.domain.errors import DomainError
 
 AnyRequest = Request[Any, Any, Any]
+KEY_HEADER: Final = "Idempotency-Key"
 IdempotencyKey = Annotated[
     str | None,
     HeaderParameter(
-        name="Idempotency-Key",
+        name=KEY_HEADER,
         min_length=1,
         max_length=255,
         pattern=r"^[\x20-\x7E]+$",

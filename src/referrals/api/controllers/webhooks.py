@@ -8,6 +8,7 @@ from dishka import FromDishka
 from litestar import Request, Response, Router, delete, get, patch, post
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
+from referrals.api.allowed_methods import options_for
 from referrals.api.idempotency import IdempotencyKey, answer_once, key_owner
 from referrals.api.injection import inject
 from referrals.api.operator_auth import API_KEY_SECURITY, requires_scope
@@ -204,7 +205,10 @@ async def retry_delivery(
 
 router = Router(
     path="/admin/webhooks",
+    # Before the handlers they speak for: see allowed_methods.
     route_handlers=[
+        options_for("/", create_webhook, list_webhooks),
+        options_for("/{endpoint_id:str}", get_webhook, update_webhook, delete_webhook),
         create_webhook,
         list_webhooks,
         get_webhook,
