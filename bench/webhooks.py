@@ -54,10 +54,12 @@ def percentile(values: Sequence[float], share: float) -> float:
 async def baseline(url: str, settings: Settings, secret: str, count: int) -> float:
     """Signed POSTs per second straight to the receiver, as many in flight as the dispatcher allows."""
     policy = WebhookAddressPolicy(SystemHostResolver(), allow_private_networks=True)
-    transport = HttpcoreWebhookTransport(policy, settings.webhooks.timeout, settings.webhooks.concurrency)
+    # As many in flight as the dispatcher sends to one endpoint: the receiver is one.
+    in_flight = min(settings.webhooks.concurrency, settings.webhooks.concurrency_per_endpoint)
+    transport = HttpcoreWebhookTransport(policy, settings.webhooks.timeout, in_flight)
     signer = StandardWebhookSigner()
     target = checked_webhook_url(url, allow_plain_http=True)
-    slots = asyncio.Semaphore(settings.webhooks.concurrency)
+    slots = asyncio.Semaphore(in_flight)
 
     async def post(number: int) -> None:
         body = b'{"type":"api_key.created","timestamp":"2026-12-03T00:00:00Z","data":{"name":"baseline-%d"}}' % number
@@ -97,7 +99,12 @@ async def until_arrived(receiver: str, total: int, seconds: float) -> dict[str, 
 
 async def measure(args: argparse.Namespace, database_url: str) -> None:
     settings = settings_from(
-        {"database_url": database_url, "webhook_allow_private_networks": True, "background_work": False}
+        {
+            "database_url": database_url,
+            "webhook_allow_private_networks": True,
+            "background_work": False,
+            "webhook_concurrency_per_endpoint": args.per_endpoint,
+        }
     )
     container = make_container(settings)
     port = free_port()
@@ -110,7 +117,10 @@ async def measure(args: argparse.Namespace, database_url: str) -> None:
     receiver = f"http://127.0.0.1:{port}"
     with serving(command, env, port):
         posts_per_second = await baseline(url, settings, endpoint.secret, args.backlog)
-        print(f"baseline: {posts_per_second:,.0f} signed POSTs/s straight to the receiver (no outbox)")
+        print(
+            f"baseline: {posts_per_second:,.0f} signed POSTs/s straight to the receiver (no outbox), "
+            f"{min(settings.webhooks.concurrency, args.per_endpoint)} at once"
+        )
 
         async def commit(name: str) -> float:
             async with container() as request:
@@ -160,6 +170,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--per-endpoint",
+        type=int,
+        default=Settings().webhooks.concurrency_per_endpoint,
+        help="WEBHOOK_CONCURRENCY_PER_ENDPOINT for the run (the baseline sends as many at once)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="referrals-webhooks-") as scratch:
         database_url = args.database_url or f"sqlite+aiosqlite:///{Path(scratch) / 'bench.sqlite3'}"
