@@ -48,13 +48,7 @@ class WebhookResponse(msgspec.Struct, frozen=True):
     created_at: datetime
 
 
-class NewWebhookResponse(msgspec.Struct, frozen=True):
-    id: UUID
-    url: str
-    events: list[str]
-    description: str
-    enabled: bool
-    created_at: datetime
+class NewWebhookResponse(WebhookResponse, frozen=True):
     # Shown here and on rotation only: keep it to verify deliveries' signatures.
     secret: str
 

@@ -2,6 +2,8 @@
 
 from collections.abc import Sequence
 
+import msgspec
+
 from referrals.api.webhook_schemas import (
     DeliveryAttemptResponse,
     DeliveryPageResponse,
@@ -31,15 +33,7 @@ def webhook_view(endpoint: WebhookEndpoint) -> WebhookResponse:
 
 
 def new_webhook_view(endpoint: WebhookEndpoint) -> NewWebhookResponse:
-    return NewWebhookResponse(
-        id=endpoint.id,
-        url=endpoint.url,
-        events=_events(endpoint),
-        description=endpoint.description,
-        enabled=endpoint.enabled,
-        created_at=endpoint.created_at,
-        secret=endpoint.secret,
-    )
+    return NewWebhookResponse(**msgspec.structs.asdict(webhook_view(endpoint)), secret=endpoint.secret)
 
 
 def delivery_view(delivery: WebhookDelivery, attempts: Sequence[DeliveryAttempt] = ()) -> DeliveryResponse:

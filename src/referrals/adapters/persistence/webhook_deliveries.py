@@ -1,11 +1,13 @@
-"""Deliveries: fanned out from the feed, claimed by one process at a time, and their attempts recorded."""
+"""Deliveries: fanned out from the feed, claimed by one process at a time, and their attempts recorded.
+
+An endpoint's delivery log, as operators read it, is in webhook_delivery_queries.py."""
 
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,18 +19,15 @@ from referrals.adapters.persistence.webhook_tables import (
     webhook_fan_out,
 )
 from referrals.adapters.webhooks.payload import payload_of
-from referrals.application.pages import Page, PageRequest
 from referrals.application.ports.events import StoredEvent
 from referrals.application.ports.webhooks import (
     ClaimedDelivery,
-    DeliveryRecord,
     RecordedAttempt,
-    WebhookDeliveryQueries,
     WebhookDeliveryRepository,
 )
 from referrals.domain.events import EventType
 from referrals.domain.ids import new_id
-from referrals.domain.webhook_deliveries import DeliveryAttempt, DeliveryState, WebhookDelivery
+from referrals.domain.webhook_deliveries import DeliveryState, WebhookDelivery
 from referrals.domain.webhooks import WebhookEndpoint
 
 _PENDING = DeliveryState.PENDING.value
@@ -157,7 +156,7 @@ class SqlaWebhookDeliveryRepository(WebhookDeliveryRepository):
         endpoints = {endpoint.id: endpoint for endpoint in await self._endpoints(endpoint_ids)}
         return [
             ClaimedDelivery(
-                delivery=_to_delivery(row),
+                delivery=delivery_from_row(row),
                 url=endpoints[row["endpoint_id"]].url,
                 secrets=endpoints[row["endpoint_id"]].signing_secrets(now),
                 body=row["body"].encode(),
@@ -217,11 +216,8 @@ class SqlaWebhookDeliveryRepository(WebhookDeliveryRepository):
             )
 
     async def get(self, endpoint_id: UUID, delivery_id: UUID) -> WebhookDelivery | None:
-        query = select(webhook_deliveries).where(
-            webhook_deliveries.c.id == delivery_id, webhook_deliveries.c.endpoint_id == endpoint_id
-        )
-        row = (await self._session.execute(query)).mappings().one_or_none()
-        return None if row is None else _to_delivery(row)
+        row = (await self._session.execute(delivery_of(endpoint_id, delivery_id))).mappings().one_or_none()
+        return None if row is None else delivery_from_row(row)
 
     async def purge_finished_before(self, cutoff: datetime, limit: int) -> int:
         due = (
@@ -249,68 +245,13 @@ class SqlaWebhookDeliveryRepository(WebhookDeliveryRepository):
         return bool(rescheduled.rowcount)  # type: ignore[attr-defined]  # an UPDATE's result has a row count
 
 
-class SqlaWebhookDeliveryQueries(WebhookDeliveryQueries):
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    async def oldest_pending_since(self) -> datetime | None:
-        query = select(func.min(webhook_deliveries.c.created_at)).where(webhook_deliveries.c.state == _PENDING)
-        oldest: datetime | None = (await self._session.execute(query)).scalar_one()
-        return oldest
-
-    async def one(self, endpoint_id: UUID, delivery_id: UUID) -> DeliveryRecord | None:
-        query = select(webhook_deliveries).where(
-            webhook_deliveries.c.id == delivery_id, webhook_deliveries.c.endpoint_id == endpoint_id
-        )
-        row = (await self._session.execute(query)).mappings().one_or_none()
-        if row is None:
-            return None
-        return DeliveryRecord(delivery=_to_delivery(row), attempts=(await self._attempts_of([row["id"]]))[row["id"]])
-
-    async def _attempts_of(self, delivery_ids: Sequence[UUID]) -> dict[UUID, list[DeliveryAttempt]]:
-        attempts: dict[UUID, list[DeliveryAttempt]] = {delivery_id: [] for delivery_id in delivery_ids}
-        if not attempts:
-            return attempts
-        query = (
-            select(webhook_attempts).where(webhook_attempts.c.delivery_id.in_(attempts)).order_by(webhook_attempts.c.id)
-        )
-        for attempt in (await self._session.execute(query)).mappings():
-            attempts[attempt["delivery_id"]].append(
-                DeliveryAttempt(
-                    at=attempt["at"],
-                    status_code=attempt["status_code"],
-                    duration_ms=attempt["duration_ms"],
-                    error=attempt["error"],
-                )
-            )
-        return attempts
-
-    async def page(self, endpoint_id: UUID, state: DeliveryState | None, page: PageRequest) -> Page[DeliveryRecord]:
-        conditions = [webhook_deliveries.c.endpoint_id == endpoint_id]
-        if state is not None:
-            conditions.append(webhook_deliveries.c.state == state.value)
-        total = (
-            await self._session.execute(select(func.count()).select_from(webhook_deliveries).where(*conditions))
-        ).scalar_one()
-        rows = (
-            (
-                await self._session.execute(
-                    select(webhook_deliveries)
-                    .where(*conditions)
-                    .order_by(webhook_deliveries.c.created_at.desc(), webhook_deliveries.c.id.desc())
-                    .limit(page.limit)
-                    .offset(page.offset)
-                )
-            )
-            .mappings()
-            .all()
-        )
-        attempts = await self._attempts_of([row["id"] for row in rows])
-        items = [DeliveryRecord(delivery=_to_delivery(row), attempts=attempts[row["id"]]) for row in rows]
-        return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+def delivery_of(endpoint_id: UUID, delivery_id: UUID) -> Select[Any]:
+    return select(webhook_deliveries).where(
+        webhook_deliveries.c.id == delivery_id, webhook_deliveries.c.endpoint_id == endpoint_id
+    )
 
 
-def _to_delivery(row: Any) -> WebhookDelivery:
+def delivery_from_row(row: Any) -> WebhookDelivery:
     return WebhookDelivery(
         id=row["id"],
         endpoint_id=row["endpoint_id"],

@@ -3,7 +3,8 @@ from datetime import timedelta
 
 from dishka import Provider, Scope, provide
 
-from referrals.adapters.persistence.webhook_deliveries import SqlaWebhookDeliveryQueries, SqlaWebhookDeliveryRepository
+from referrals.adapters.persistence.webhook_deliveries import SqlaWebhookDeliveryRepository
+from referrals.adapters.persistence.webhook_delivery_queries import SqlaWebhookDeliveryQueries
 from referrals.adapters.persistence.webhook_endpoints import SqlaWebhookEndpointRepository
 from referrals.adapters.webhooks.resolver import SystemHostResolver
 from referrals.adapters.webhooks.signer import StandardWebhookSigner
