@@ -7,7 +7,9 @@
 2. throughput: a backlog of events is committed first (``api_key.created``), then one dispatcher, as a
    server runs it, turns them into verified deliveries: deliveries per second, against the baseline;
 3. lag: events committed at a steady rate while the dispatcher runs; the lag is from each commit to the
-   receiver's verified arrival (the same machine's clock): p50, p99, max.
+   receiver's verified arrival (the same machine's clock): p50, p99, max;
+4. the API beside them: S1 (wrk) on a real server, alone, then while events are committed at the same rate
+   for that server to deliver: its p99 against its p99 alone (``webhook_api_load.py``).
 
 On the embedded SQLite default, or ``--database-url`` (PostgreSQL: ``postgresql+asyncpg://…``, a scratch
 database it may fill). Nothing here asserts a time.
@@ -30,6 +32,7 @@ from uuid import uuid4
 import httpx
 import uvloop
 from run import ROOT, free_port, serving
+from webhook_api_load import s1_with_and_without_webhooks
 
 from referrals.adapters.webhooks.resolver import SystemHostResolver
 from referrals.adapters.webhooks.signer import StandardWebhookSigner
@@ -161,6 +164,16 @@ async def measure(args: argparse.Namespace, database_url: str) -> None:
             f"max {max(lags) * 1000:.0f} ms"
         )
         print(f"mean lag {statistics.fmean(lags) * 1000:.0f} ms")
+
+        if args.api_seconds:
+            alone, beside, committed_beside, delivered = await s1_with_and_without_webhooks(
+                database_url, Path(args.work), commit, receiver, args.rate, args.api_seconds
+            )
+            print(
+                f"S1 p99 {beside.p99_ms:.2f} ms while {committed_beside:,} events were committed and the server "
+                f"delivered {delivered:,} webhooks in {args.api_seconds} s, {alone.p99_ms:.2f} ms alone: "
+                f"{beside.p99_ms / alone.p99_ms:.2f} x"
+            )
     await container.close()
 
 
@@ -170,6 +183,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--api-seconds",
+        type=int,
+        default=10,
+        help="seconds of S1 alone, then as long beside webhook traffic, on a real server (0: none)",
+    )
     parser.add_argument(
         "--per-endpoint",
         type=int,
@@ -181,6 +200,7 @@ def main() -> None:
         database_url = args.database_url or f"sqlite+aiosqlite:///{Path(scratch) / 'bench.sqlite3'}"
         environment = {**os.environ, "DATABASE_URL": database_url}
         subprocess.run([PYTHON, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=environment, check=True)
+        args.work = scratch
         uvloop.run(measure(args, database_url))
 
 

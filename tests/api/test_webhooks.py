@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import msgspec
 import pytest
@@ -15,10 +16,15 @@ from dishka import Scope as DishkaScope
 from httpx import AsyncClient
 from litestar import Litestar
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from referrals.api.injection import container_of
+from referrals.application.ports.idempotency import HeldTransaction
 from referrals.application.ports.webhooks import HostResolver, WebhookDeliveryRepository
+from referrals.application.use_cases.deliver_webhooks import CLAIMED_PER_SLOT, ClaimDueDeliveries, DeliveryPolicy
+from referrals.application.use_cases.fan_out_events import FanOutEvents
 from referrals.application.use_cases.purge_webhook_deliveries import PurgeWebhookDeliveries
 from referrals.bootstrap import webhook_dispatch
 from referrals.bootstrap.app import create_app
@@ -622,3 +628,69 @@ async def test_options_names_every_method_of_the_webhook_paths(hooks: Hooks) -> 
 
     assert collection.headers["allow"] == "GET, OPTIONS, POST"
     assert one.headers["allow"] == "DELETE, GET, OPTIONS, PATCH"
+
+
+async def test_a_claim_takes_each_endpoint_s_share_less_what_the_process_holds(
+    hooks: Hooks, receiver: WebhookReceiver
+) -> None:
+    endpoint = await hooks.register(receiver.url, ["code.created"])
+    for n in range(CLAIMED_PER_SLOT * hooks.settings.webhooks.concurrency_per_endpoint + 3):
+        await hooks.a_code_created(f"user{n}@example.com")
+    async with container_of(hooks.app)() as request:
+        await (await request.get(FanOutEvents))(datetime.now(UTC))
+    share = CLAIMED_PER_SLOT * hooks.settings.webhooks.concurrency_per_endpoint
+    endpoint_id = UUID(endpoint["id"])
+
+    async with container_of(hooks.app)() as request:
+        first = await (await request.get(ClaimDueDeliveries))(100, {})
+    async with container_of(hooks.app)() as request:
+        second = await (await request.get(ClaimDueDeliveries))(100, {endpoint_id: share - 1})
+    async with container_of(hooks.app)() as request:
+        third = await (await request.get(ClaimDueDeliveries))(100, {})
+
+    assert (len(first), len(second), len(third)) == (share, 1, 2)
+    assert len({claimed.delivery.id for claimed in [*first, *second, *third]}) == share + 3
+
+
+async def test_while_a_claim_is_open_the_rows_past_the_share_stay_free_for_other_processes(
+    empty_postgres_url: str, receiver: WebhookReceiver
+) -> None:
+    async for hooks in hooks_for(webhook_settings(empty_postgres_url, webhook_concurrency_per_endpoint=1)):
+        await hooks.register(receiver.url, ["code.created"])
+        for n in range(CLAIMED_PER_SLOT + 3):
+            await hooks.a_code_created(f"user{n}@example.com")
+        async with container_of(hooks.app)() as request:
+            await (await request.get(FanOutEvents))(datetime.now(UTC))
+        other_process = create_async_engine(empty_postgres_url)
+        try:
+            async with container_of(hooks.app)() as request, (await request.get(HeldTransaction)).held():
+                claimed = await (await request.get(ClaimDueDeliveries))(100, {})
+                async with other_process.connect() as other:
+                    free = await other.scalar(
+                        text("SELECT count(*) FROM (SELECT id FROM webhook_deliveries FOR UPDATE SKIP LOCKED) AS f")
+                    )
+        finally:
+            await other_process.dispose()
+
+        assert len(claimed) == CLAIMED_PER_SLOT
+        assert free == 3
+
+
+async def test_a_delivery_whose_claim_has_too_little_time_left_is_not_attempted(
+    sqlite_url: str, receiver: WebhookReceiver
+) -> None:
+    # A claim shorter than an attempt: any attempt could outlast it and overlap another process's.
+    short = DeliveryPolicy(
+        retry_delays=(0.0,), per_endpoint=1, claim_for=timedelta(seconds=5), attempt_takes=timedelta(seconds=10)
+    )
+    policy = Provider(scope=DishkaScope.APP)
+    policy.provide(lambda: short, provides=DeliveryPolicy)
+    async for hooks in hooks_for(webhook_settings(sqlite_url), policy):
+        endpoint = await hooks.register(receiver.url, ["code.created"])
+        await hooks.a_code_created("ada@example.com")
+
+        await hooks.deliver()
+
+        assert receiver.received == []
+        (pending,) = await hooks.deliveries(endpoint["id"], "pending")
+        assert pending["attempts"] == []

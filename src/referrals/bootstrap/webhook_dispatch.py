@@ -4,7 +4,8 @@ Runs beside the scheduler in every process that does background work. A delivery
 attempt may take and released when its outcome is recorded; a process killed in between leaves the claim to
 lapse, and whichever process claims it next sends it again (at least once: receivers deduplicate by
 ``webhook-id``). Slots bound the attempts in flight, in all and per endpoint, so a slow endpoint holds only its
-own share.
+own share; a process claims a little ahead of its slots, so the next delivery to an endpoint is at hand when one
+of its attempts ends.
 """
 
 import asyncio
@@ -19,7 +20,13 @@ from dishka import AsyncContainer
 from referrals.adapters.persistence.commit_signal import CommitSignal
 from referrals.application.ports.common import Clock
 from referrals.application.ports.webhooks import ClaimedDelivery, WebhookDeliveryQueries
-from referrals.application.use_cases.deliver_webhooks import AttemptDelivery, ClaimDueDeliveries, RecordDeliveryAttempts
+from referrals.application.use_cases.deliver_webhooks import (
+    CLAIMED_PER_SLOT,
+    AttemptDelivery,
+    ClaimDueDeliveries,
+    DeliveryPolicy,
+    RecordDeliveryAttempts,
+)
 from referrals.application.use_cases.fan_out_events import FanOutEvents
 from referrals.bootstrap.config import WebhookSettings
 from referrals.bootstrap.webhook_metrics import observe_attempt, oldest_pending_age
@@ -48,9 +55,13 @@ class WebhookDispatcher:
         self._stopping = asyncio.Event()
         self._slot_freed = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._per_endpoint: Counter[UUID] = Counter()
+        # Deliveries each endpoint has claimed here (in flight, or waiting for one of its slots), and its slots.
+        self._held: Counter[UUID] = Counter()
+        self._slots: dict[UUID, asyncio.Semaphore] = {}
+        self._attempt_slots = asyncio.Semaphore(settings.concurrency)
         self._task: asyncio.Task[None] | None = None
         self._next_lag_reading = 0.0
+        self._next_look = 0.0
         self._unrecorded: list[_Unrecorded] = []
         self._recording = False
 
@@ -59,9 +70,13 @@ class WebhookDispatcher:
         while not self._stopping.is_set():
             # Cleared before the round, not after: a delivery that finishes during the round wakes the next one.
             self._slot_freed.clear()
-            (await self._container.get(CommitSignal)).clear()
+            committed = await self._container.get(CommitSignal)
+            # New events are looked for after this process committed some, and once a poll interval otherwise
+            # (other processes' commits): not in each round that only a finished wave of attempts started.
+            look = committed.is_set() or time.monotonic() >= self._next_look
+            committed.clear()
             try:
-                await self.poll()
+                await self.poll(fan_out=look)
             except Exception as error:  # noqa: BLE001 - the loop outlives a failing database; it retries next round
                 logger.error("Webhook delivery round failed (%s); it runs again", type(error).__name__)  # noqa: TRY400
             with contextlib.suppress(TimeoutError):
@@ -81,23 +96,25 @@ class WebhookDispatcher:
             for wait in waits:
                 wait.cancel()
 
-    async def poll(self) -> int:
+    async def poll(self, *, fan_out: bool = True) -> int:
         """One round: fan out, claim as many due deliveries as there are free slots, start them; how many."""
         clock = await self._container.get(Clock)
-        async with self._container() as request:
-            fan_out = await request.get(FanOutEvents)
-            while await fan_out(clock.now(), FAN_OUT_BATCH) >= FAN_OUT_BATCH:
-                if self._stopping.is_set():
-                    return 0
+        if fan_out:
+            self._next_look = time.monotonic() + self._settings.poll_interval
+            async with self._container() as request:
+                fan_out_events = await request.get(FanOutEvents)
+                while await fan_out_events(clock.now(), FAN_OUT_BATCH) >= FAN_OUT_BATCH:
+                    if self._stopping.is_set():
+                        return 0
         if time.monotonic() >= self._next_lag_reading:
             self._next_lag_reading = time.monotonic() + LAG_READING_PERIOD
             await self._read_lag(clock)
-        free = self._settings.concurrency - len(self._in_flight)
+        free = self._settings.concurrency * CLAIMED_PER_SLOT - len(self._in_flight)
         if free <= 0:
             return 0
         async with self._container() as request:
             claim = await request.get(ClaimDueDeliveries)
-            claimed = await claim(free, self._per_endpoint)
+            claimed = await claim(free, self._held)
         for delivery in claimed:
             self._start(delivery)
         return len(claimed)
@@ -109,24 +126,31 @@ class WebhookDispatcher:
 
     def _start(self, claimed: ClaimedDelivery) -> None:
         endpoint = claimed.delivery.endpoint_id
-        self._per_endpoint[endpoint] += 1
-        task = asyncio.get_running_loop().create_task(self._deliver(claimed), name="webhook-delivery")
+        self._held[endpoint] += 1
+        slots = self._slots.setdefault(endpoint, asyncio.Semaphore(self._settings.concurrency_per_endpoint))
+        task = asyncio.get_running_loop().create_task(self._deliver(claimed, slots), name="webhook-delivery")
         self._in_flight.add(task)
 
         def done(finished: asyncio.Task[None]) -> None:
             self._in_flight.discard(finished)
-            self._per_endpoint[endpoint] -= 1
-            if self._per_endpoint[endpoint] <= 0:
-                del self._per_endpoint[endpoint]
-            # Once half the slots are free, not at each one: a claim is a write transaction, worth a batch.
-            if len(self._in_flight) <= self._settings.concurrency // 2:
+            self._held[endpoint] -= 1
+            if self._held[endpoint] <= 0:
+                del self._held[endpoint]
+                del self._slots[endpoint]
+            # Once the endpoint has room for a wave of attempts, not at each one: a claim is a write transaction.
+            # An endpoint's claim waits for the poll when none of the endpoints held here ends a wave.
+            if self._held[endpoint] <= self._settings.concurrency_per_endpoint:
                 self._slot_freed.set()
 
         task.add_done_callback(done)
 
-    async def _deliver(self, claimed: ClaimedDelivery) -> None:
+    async def _deliver(self, claimed: ClaimedDelivery, slots: asyncio.Semaphore) -> None:
         try:
-            attempt = await (await self._container.get(AttemptDelivery))(claimed)
+            # The endpoint's slot before one of all: a slow endpoint's waiting deliveries hold none of the others'.
+            async with slots, self._attempt_slots:
+                attempt = await self._attempt(claimed)
+                if attempt is None:
+                    return
             after = await self._record(claimed, attempt)
             if after is None:
                 logger.warning(
@@ -141,6 +165,17 @@ class WebhookDispatcher:
                 claimed.delivery.id,
                 type(error).__name__,
             )
+
+    async def _attempt(self, claimed: ClaimedDelivery) -> DeliveryAttempt | None:
+        """The attempt, unless the claim has too little time left for one: it lapses, and is sent again."""
+        clock, policy = await self._container.get(Clock), await self._container.get(DeliveryPolicy)
+        if not policy.leaves_time_to_attempt(claimed, clock.now()):
+            logger.warning(
+                "Webhook delivery %s waited past its claim's time for an attempt; it is sent once the claim lapses",
+                claimed.delivery.id,
+            )
+            return None
+        return await (await self._container.get(AttemptDelivery))(claimed)
 
     async def _record(self, claimed: ClaimedDelivery, attempt: DeliveryAttempt) -> WebhookDelivery | None:
         """Record the attempt with the others that finished meanwhile: one transaction for all of them. The

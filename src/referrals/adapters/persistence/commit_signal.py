@@ -14,5 +14,9 @@ class CommitSignal:
     def clear(self) -> None:
         self._committed.clear()
 
+    def is_set(self) -> bool:
+        """Whether an event was committed since the last ``clear``."""
+        return self._committed.is_set()
+
     async def wait(self) -> None:
         await self._committed.wait()

@@ -2,12 +2,12 @@
 
 An endpoint's delivery log, as operators read it, is in webhook_delivery_queries.py."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, bindparam, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +33,9 @@ from referrals.domain.webhooks import WebhookEndpoint
 _PENDING = DeliveryState.PENDING.value
 _FAILED = DeliveryState.FAILED.value
 _MAX_ERROR_LENGTH = 200
+# The longest overdue rows a claim looks among: enough for every endpoint's share in a busy round, few enough
+# that a backlog of any size costs a claim the same.
+CLAIM_CANDIDATES = 1000
 
 
 # ON CONFLICT DO NOTHING: an event is owed to an endpoint once, whatever fan-outs race.
@@ -114,35 +117,49 @@ class SqlaWebhookDeliveryRepository(WebhookDeliveryRepository):
             ],
         )
 
-    async def release(self, delivery_ids: Sequence[UUID]) -> None:
-        if delivery_ids:
-            await self._session.execute(
-                update(webhook_deliveries).where(webhook_deliveries.c.id.in_(delivery_ids)).values(claimed_until=None)
-            )
-
     async def advance_fan_out(self, last_event_id: int) -> None:
         await self._session.execute(
             update(webhook_fan_out).where(webhook_fan_out.c.id == 1).values(last_event_id=last_event_id)
         )
 
     async def claim_due(
-        self, now: datetime, until: datetime, limit: int, excluding: frozenset[UUID]
+        self, now: datetime, until: datetime, limit: int, share: int, held: Mapping[UUID, int]
     ) -> Sequence[ClaimedDelivery]:
-        due = (
-            _due(now)
+        due = _due(now)
+        full = [endpoint for endpoint, count in held.items() if count >= share]
+        if full:
+            due = due.where(webhook_deliveries.c.endpoint_id.not_in(full))
+        oldest = (
+            due.add_columns(webhook_deliveries.c.endpoint_id, webhook_deliveries.c.next_attempt_at)
+            .order_by(webhook_deliveries.c.next_attempt_at)
+            .limit(CLAIM_CANDIDATES)
+            .subquery()
+        )
+        # Each endpoint's rows among the longest overdue, numbered oldest first: a row is claimed when its number
+        # is within what is left of its endpoint's share, so no claim takes a row it would have to give back.
+        candidates = select(
+            oldest.c.id,
+            oldest.c.endpoint_id,
+            func.row_number()
+            .over(partition_by=oldest.c.endpoint_id, order_by=(oldest.c.next_attempt_at, oldest.c.id))
+            .label("place"),
+        ).subquery()
+        left = share - case(dict(held), value=candidates.c.endpoint_id, else_=0) if held else literal(share)
+        chosen = (
+            select(webhook_deliveries.c.id)
+            .join(candidates, candidates.c.id == webhook_deliveries.c.id)
+            .where(candidates.c.place <= left)
             .order_by(webhook_deliveries.c.next_attempt_at)
             .limit(limit)
             # SKIP LOCKED: processes claiming at once take different rows instead of queueing for the same.
             .with_for_update(of=webhook_deliveries, skip_locked=True)
         )
-        if excluding:
-            due = due.where(webhook_deliveries.c.endpoint_id.not_in(excluding))
         claimed = (
             (
                 await self._session.execute(
                     update(webhook_deliveries)
                     # Checked again on the row itself: one claimed by another process while this waited stays theirs.
-                    .where(webhook_deliveries.c.id.in_(due), webhook_deliveries.c.state == _PENDING, _unclaimed(now))
+                    .where(webhook_deliveries.c.id.in_(chosen), webhook_deliveries.c.state == _PENDING, _unclaimed(now))
                     .values(claimed_until=until)
                     .returning(*webhook_deliveries.c)
                 )

@@ -78,17 +78,14 @@ class WebhookDeliveryRepository(Protocol):
         """A pending delivery of each event to its endpoint, due at once; one already there is left as it is."""
         ...
 
-    async def release(self, delivery_ids: Sequence[UUID]) -> None:
-        """Give up claims just taken: the deliveries are due again for any process."""
-        ...
-
     async def advance_fan_out(self, last_event_id: int) -> None: ...
 
     async def claim_due(
-        self, now: datetime, until: datetime, limit: int, excluding: frozenset[UUID]
+        self, now: datetime, until: datetime, limit: int, share: int, held: Mapping[UUID, int]
     ) -> Sequence[ClaimedDelivery]:
-        """Up to ``limit`` pending deliveries due by ``now`` to enabled endpoints not in ``excluding``, and not
-        held by another process, held by this one until ``until``; the longest overdue first."""
+        """Up to ``limit`` pending deliveries due by ``now`` to enabled endpoints, not held by another process,
+        held by this one until ``until``; the longest overdue first, and to each endpoint no more than ``share``
+        less the ``held`` ones this process holds already."""
         ...
 
     async def record_attempts(self, attempts: Sequence[RecordedAttempt]) -> list[bool]:

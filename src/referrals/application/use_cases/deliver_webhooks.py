@@ -7,10 +7,9 @@ one short write transaction, and the attempt between them touches no database at
 import logging
 import random
 import time
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from referrals.application.ports.common import Clock, TransactionManager
@@ -29,13 +28,29 @@ from referrals.domain.webhooks import checked_webhook_url
 logger = logging.getLogger(__name__)
 
 
+# An endpoint's deliveries are claimed this many per slot: when a slot frees, the next delivery is at hand, and
+# a claim (a write transaction) serves a wave of attempts, not one.
+CLAIMED_PER_SLOT = 4
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryPolicy:
     retry_delays: tuple[float, ...]
     # Attempts in flight to one endpoint at once, in one process.
     per_endpoint: int
-    # How long a claim holds a delivery: longer than an attempt can take, so it never lapses mid-attempt.
+    # How long a claim holds a delivery: long enough to wait for a slot, then attempt and record it.
     claim_for: timedelta
+    # What an attempt and its record may take: one is started only while its claim has that much left, so it
+    # never lapses mid-attempt and no delivery is ever attempted twice at once.
+    attempt_takes: timedelta
+
+    @property
+    def claimed_per_endpoint(self) -> int:
+        """Deliveries to one endpoint a process holds at once: in flight, and waiting for a slot."""
+        return self.per_endpoint * CLAIMED_PER_SLOT
+
+    def leaves_time_to_attempt(self, claimed: ClaimedDelivery, now: datetime) -> bool:
+        return now + self.attempt_takes < claimed.claimed_until
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,28 +60,16 @@ class ClaimDueDeliveries:
     clock: Clock
     policy: DeliveryPolicy
 
-    async def __call__(self, limit: int, in_flight: Mapping[UUID, int]) -> Sequence[ClaimedDelivery]:
-        """Up to ``limit`` due deliveries, none to an endpoint past ``per_endpoint`` counting ``in_flight``."""
+    async def __call__(self, limit: int, held: Mapping[UUID, int]) -> Sequence[ClaimedDelivery]:
+        """Up to ``limit`` due deliveries, to each endpoint no more than ``held`` leaves of its share."""
         now = self.clock.now()
         # A look first, without the write lock: most rounds find nothing due, and SQLite has one writer.
         if not await self.deliveries.any_due(now):
             return []
-        full = frozenset(endpoint for endpoint, count in in_flight.items() if count >= self.policy.per_endpoint)
         async with self.transaction.write():
-            claimed = await self.deliveries.claim_due(now, now + self.policy.claim_for, limit, full)
-            taken = Counter(in_flight)
-            kept: list[ClaimedDelivery] = []
-            over: list[UUID] = []
-            for delivery in claimed:
-                endpoint = delivery.delivery.endpoint_id
-                if taken[endpoint] < self.policy.per_endpoint:
-                    taken[endpoint] += 1
-                    kept.append(delivery)
-                else:
-                    over.append(delivery.delivery.id)
-            # Claimed past an endpoint's share: given back before the claim commits, as if never taken.
-            await self.deliveries.release(over)
-        return kept
+            return await self.deliveries.claim_due(
+                now, now + self.policy.claim_for, limit, self.policy.claimed_per_endpoint, held
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from referrals.application.ports.webhooks import (
     WebhookTransport,
 )
 from referrals.application.use_cases.deliver_webhooks import (
+    CLAIMED_PER_SLOT,
     AttemptDelivery,
     ClaimDueDeliveries,
     DeliveryPolicy,
@@ -70,7 +71,10 @@ class WebhooksProvider(Provider):
         return DeliveryPolicy(
             retry_delays=settings.delays,
             per_endpoint=settings.concurrency_per_endpoint,
-            claim_for=2 * timedelta(seconds=settings.timeout) + CLAIM_MARGIN,
+            # Room to wait for the attempts claimed before it (each within the timeout), then take its own; one
+            # that waited longer is not attempted (see ``attempt_takes``).
+            claim_for=(CLAIMED_PER_SLOT + 1) * timedelta(seconds=settings.timeout) + CLAIM_MARGIN,
+            attempt_takes=timedelta(seconds=settings.timeout) + CLAIM_MARGIN,
         )
 
     @provide(scope=Scope.APP)
