@@ -195,8 +195,8 @@ class WebhookSettings(msgspec.Struct, frozen=True, kw_only=True, rename=lambda n
     retry_delays: str = "5,300,1800,7200,18000,36000,36000"
     # Lifts both SSRF rules (https only, public addresses only): for development and tests, never production.
     allow_private_networks: bool = False
-    concurrency: Annotated[int, Meta(ge=1, le=1000)] = 16
-    concurrency_per_endpoint: Annotated[int, Meta(ge=1, le=100)] = 4
+    concurrency: Annotated[int, Meta(ge=1, le=1000)] = 32
+    concurrency_per_endpoint: Annotated[int, Meta(ge=1, le=100)] = 8
     # Seconds between looks for due deliveries when nothing else wakes the dispatcher.
     poll_interval: Annotated[float, Meta(gt=0, le=10)] = 0.5
 

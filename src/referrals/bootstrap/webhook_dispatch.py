@@ -13,7 +13,8 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from typing import TYPE_CHECKING, Final
+from typing import Final
+from uuid import UUID
 
 from dishka import AsyncContainer
 
@@ -31,9 +32,6 @@ from referrals.application.use_cases.fan_out_events import FanOutEvents
 from referrals.bootstrap.config import WebhookSettings
 from referrals.bootstrap.webhook_metrics import observe_attempt, oldest_pending_age
 from referrals.domain.webhook_deliveries import DeliveryAttempt, WebhookDelivery
-
-if TYPE_CHECKING:
-    from uuid import UUID
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +107,7 @@ class WebhookDispatcher:
         if time.monotonic() >= self._next_lag_reading:
             self._next_lag_reading = time.monotonic() + LAG_READING_PERIOD
             await self._read_lag(clock)
-        free = self._settings.concurrency * CLAIMED_PER_SLOT - len(self._in_flight)
+        free = self._settings.concurrency * CLAIMED_PER_SLOT - self._held.total()
         if free <= 0:
             return 0
         async with self._container() as request:
@@ -130,27 +128,31 @@ class WebhookDispatcher:
         slots = self._slots.setdefault(endpoint, asyncio.Semaphore(self._settings.concurrency_per_endpoint))
         task = asyncio.get_running_loop().create_task(self._deliver(claimed, slots), name="webhook-delivery")
         self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
 
-        def done(finished: asyncio.Task[None]) -> None:
-            self._in_flight.discard(finished)
-            self._held[endpoint] -= 1
-            if self._held[endpoint] <= 0:
-                del self._held[endpoint]
-                del self._slots[endpoint]
-            # Once the endpoint has room for a wave of attempts, not at each one: a claim is a write transaction.
-            # An endpoint's claim waits for the poll when none of the endpoints held here ends a wave.
-            if self._held[endpoint] <= self._settings.concurrency_per_endpoint:
-                self._slot_freed.set()
-
-        task.add_done_callback(done)
+    def _attempted(self, endpoint: UUID) -> None:
+        """A delivery is past its attempt: the endpoint's claims may take another in its place, though the
+        outcome is still to be recorded (that waits for no slot)."""
+        self._held[endpoint] -= 1
+        if self._held[endpoint] <= 0:
+            del self._held[endpoint]
+            del self._slots[endpoint]
+        # Once the endpoint has room for a wave of attempts, not at each one: a claim is a write transaction.
+        # An endpoint's claim waits for the poll when none of the endpoints held here ends a wave.
+        if self._held[endpoint] <= self._settings.concurrency_per_endpoint:
+            self._slot_freed.set()
 
     async def _deliver(self, claimed: ClaimedDelivery, slots: asyncio.Semaphore) -> None:
         try:
-            # The endpoint's slot before one of all: a slow endpoint's waiting deliveries hold none of the others'.
-            async with slots, self._attempt_slots:
-                attempt = await self._attempt(claimed)
-                if attempt is None:
-                    return
+            try:
+                # The endpoint's slot before one of all: a slow endpoint's waiting deliveries hold none of the
+                # others' slots.
+                async with slots, self._attempt_slots:
+                    attempt = await self._attempt(claimed)
+            finally:
+                self._attempted(claimed.delivery.endpoint_id)
+            if attempt is None:
+                return
             after = await self._record(claimed, attempt)
             if after is None:
                 logger.warning(
