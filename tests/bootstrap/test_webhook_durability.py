@@ -72,7 +72,7 @@ async def test_a_delivery_cut_short_by_sigkill_is_sent_again_by_the_next_worker(
         stop_process_group(first)
     second = start_worker(database_url, tmp_path / "second.log")
     try:
-        # The claim lapses (three times the timeout, and five seconds), then the second worker sends it again.
+        # The claim lapses (five times the timeout, and five seconds), then the second worker sends it again.
         until(lambda: len(receiver.received) == 2, 30, "the delivery sent again")
     finally:
         stop_process_group(second)
