@@ -13,7 +13,7 @@ from litestar import Litestar
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from referrals.adapters.persistence.tables import referral_codes, users
+from referrals.adapters.persistence.tables import events, referral_codes, users
 from referrals.application.ports.accounts import PasswordHasher
 from referrals.bootstrap.app import create_app
 from referrals.domain.api_keys import Scope as KeyScope
@@ -231,3 +231,50 @@ async def test_an_operator_s_conversion_retried_with_its_key_is_replayed(api: Ap
     assert first.status_code == again.status_code == 201
     assert again.headers[REPLAYED] == "true"
     assert again.content == first.content
+
+
+async def test_copies_of_a_request_that_two_processes_run_at_once_are_done_once(database_url: str) -> None:
+    # Each app holds its own keys in flight, as two processes do: only the database settles their copies.
+    one, other = create_app(make_settings(database_url)), create_app(make_settings(database_url))
+    async with serving(one) as first, serving(other) as second:
+        answers = await asyncio.gather(
+            *(register(client, "ada@example.com", "signup") for client in (first, second, first, second))
+        )
+
+    created = [answer for answer in answers if answer.status_code == 201]
+    assert {answer.status_code for answer in answers} <= {201, 409}
+    assert len(created) >= 2
+    assert len({answer.content for answer in created}) == 1
+    assert sum(REPLAYED not in answer.headers for answer in created) == 1
+    assert await count(database_url, select(func.count()).select_from(users)) == 1
+
+
+async def test_a_retry_records_no_second_event_of_the_work_it_rolls_back(
+    api: Api, client: AsyncClient, database_url: str
+) -> None:
+    ada = await api.account("ada@example.com")
+    expires_at = expiry()
+    created = select(func.count()).select_from(events).where(events.c.type == "code.created")
+    before = await count(database_url, created)  # the feed is kept across tests: its ids are never reused
+    await create_code(client, ada, "create-1", expires_at)
+
+    again = await create_code(client, ada, "create-1", expires_at)
+
+    assert again.headers[REPLAYED] == "true"
+    assert await count(database_url, created) == before + 1
+
+
+async def test_a_retry_whose_work_is_refused_now_is_answered_with_the_first_answer(
+    client: AsyncClient, database_url: str
+) -> None:
+    first = await register(client, "ada@example.com", "signup")
+
+    # Run again, the registration would be refused (the email is taken): the kept answer is given instead.
+    again = await register(client, "ada@example.com", "signup")
+    plain = await client.post("/auth/register", json={"email": "ada@example.com", "password": PASSWORD})
+
+    assert plain.status_code == 409
+    assert again.status_code == 201
+    assert again.headers[REPLAYED] == "true"
+    assert again.content == first.content
+    assert await count(database_url, select(func.count()).select_from(users)) == 1

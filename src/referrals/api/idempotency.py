@@ -3,10 +3,12 @@
 The key belongs to its caller (the user, the API key, or on anonymous routes the client together with the
 request's fingerprint) and is kept 24 hours. The first request runs, and its answer is stored in the
 transaction of its effect; the same key with the same request again gets that answer, marked
-``Idempotent-Replayed: true``; with another request, 422 ``idempotency-key-reused``; while the first still runs,
-409 ``idempotency-key-in-flight`` with ``Retry-After``. A 5xx is not stored: the retry runs again.
+``Idempotent-Replayed: true``; with another request, 422 ``idempotency-key-reused``; while the first still runs
+in this process, 409 ``idempotency-key-in-flight`` with ``Retry-After`` (a copy that another process runs at
+the same time is answered, once the first commits, with its answer). A 5xx is not stored: the retry runs again.
 """
 
+import contextlib
 import hashlib
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
@@ -23,7 +25,12 @@ from referrals.api.errors import on_refusal
 from referrals.api.injection import app_container
 from referrals.api.operator_auth import operator_key
 from referrals.application.errors import ApplicationError
-from referrals.application.idempotency import IdempotentRequests
+from referrals.application.idempotency import (
+    AnsweredMeanwhile,
+    IdempotencyKeyInFlight,
+    IdempotencyKeyReused,
+    IdempotentRequests,
+)
 from referrals.application.ports.idempotency import StoredAnswer
 from referrals.domain.errors import DomainError
 
@@ -82,24 +89,28 @@ async def answer_once(
         return _as_response(request, await run())
     fingerprint = await fingerprint_of(request)
     whose = await owner(request, fingerprint)
-    stored = await requests.begin(whose, key, fingerprint)
-    if stored is not None:
-        return _replay(stored)
     try:
-        async with requests.running():
+        async with requests.handling(whose, key, fingerprint):
             response = _as_response(request, await run())
             answer = _stored(response)
-            await requests.answered(whose, key, answer)
+            await requests.answered(whose, key, fingerprint, answer)
+    except AnsweredMeanwhile:
+        return _replay(await requests.replay(whose, key, fingerprint))
+    except (IdempotencyKeyReused, IdempotencyKeyInFlight):
+        raise
     except (DomainError, ApplicationError) as refusal:
         refused = on_refusal(request, refusal)
         if refused.status_code is None or refused.status_code >= HTTPStatus.INTERNAL_SERVER_ERROR:
-            await requests.abandoned(whose, key)
-            return refused
-        answer = _stored(refused)
-        await requests.refused(whose, key, answer)
-        return _fresh(answer)
-    except BaseException:
-        await requests.abandoned(whose, key)
+            kept = await requests.kept(whose, key, fingerprint)
+            return refused if kept is None else _replay(kept)
+        refusal_answer = _stored(refused)
+        answered_first = await requests.refused(whose, key, fingerprint, refusal_answer)
+        return _fresh(refusal_answer) if answered_first is None else _replay(answered_first)
+    except Exception:
+        # A retry of a request answered before: its answer, whatever failed this time.
+        with contextlib.suppress(Exception):
+            if (kept := await requests.kept(whose, key, fingerprint)) is not None:
+                return _replay(kept)
         raise
     return _fresh(answer, response)
 

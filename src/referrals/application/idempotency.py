@@ -1,7 +1,12 @@
 """Requests with an ``Idempotency-Key``: the first is run and its answer stored with its effect, in one
-transaction; the same key with the same request again gets that answer back, and the work is done once."""
+transaction; the same key with the same request again gets that answer back, and the work is done once.
 
-import math
+Nothing is read or written before the work: the process running a request holds its key in memory (a copy
+arriving there meanwhile is told to retry), and the answer row, written in the work's own transaction, settles
+everything else. A retry runs the work again, finds the row when it comes to keep its answer, rolls its work
+back and answers with the kept one; so do copies that other processes run at once, when the first commits.
+A retry costs the work's reads, not a write; a first request costs one insert in its own transaction."""
+
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -9,20 +14,14 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from referrals.application.errors import ApplicationError
+from referrals.application.keys_in_flight import KeysInFlight
 from referrals.application.policies import BATCH_SIZE
 from referrals.application.ports.common import Clock, TransactionManager
-from referrals.application.ports.idempotency import (
-    Answered,
-    HeldTransaction,
-    IdempotencyRecords,
-    InFlight,
-    StoredAnswer,
-)
+from referrals.application.ports.idempotency import HeldTransaction, IdempotencyRecords, StoredAnswer
 
 KEPT_FOR: Final = timedelta(hours=24)
-# How long a request holds its key: longer than any request runs, so a second copy never runs beside it;
-# a process that died holding one leaves it to lapse, and the retry after that runs the request again.
-CLAIMED_FOR: Final = timedelta(seconds=60)
+# Seconds a copy of a request still in flight is told to wait: requests take well under that.
+RETRY_AFTER_SECONDS: Final = 1
 
 
 class IdempotencyKeyReused(ApplicationError):
@@ -34,9 +33,13 @@ class IdempotencyKeyInFlight(ApplicationError):
     code = "idempotency-key-in-flight"
     default_message = "A request with this Idempotency-Key is still being processed; retry after a moment."
 
-    def __init__(self, message: str | None = None, *, retry_after: float = 1.0) -> None:
+    def __init__(self, message: str | None = None, *, retry_after: float = RETRY_AFTER_SECONDS) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class AnsweredMeanwhile(Exception):
+    """Another process's copy of the request committed its answer first: this one's work is rolled back."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,42 +47,58 @@ class IdempotentRequests:
     records: IdempotencyRecords
     transaction: TransactionManager
     held_transaction: HeldTransaction
+    in_flight: KeysInFlight
     clock: Clock
 
-    async def begin(self, owner: str, key: str, fingerprint: str) -> StoredAnswer | None:
-        """The stored answer to replay, or None when this request is to run now (it then holds the key).
+    @asynccontextmanager
+    async def handling(self, owner: str, key: str, fingerprint: str) -> AsyncIterator[None]:
+        """Around the request's work and ``answered``: one transaction. The key is this process's until the
+        block ends.
 
         Raises ``IdempotencyKeyReused`` for a key used for another request, ``IdempotencyKeyInFlight`` while
-        the first request with it still runs."""
+        this process runs the first request with it."""
+        now = self.clock.now()
+        holder = self.in_flight.take(owner, key, fingerprint, now)
+        if holder is not None:
+            if holder[0] != fingerprint:
+                raise IdempotencyKeyReused
+            raise IdempotencyKeyInFlight
+        try:
+            async with self.held_transaction.held():
+                yield None
+        finally:
+            self.in_flight.give_back(owner, key)
+
+    async def answered(self, owner: str, key: str, fingerprint: str, answer: StoredAnswer) -> None:
+        """Inside ``handling``: the answer, stored in the transaction of the effect. Raises
+        ``AnsweredMeanwhile`` when another process answered first (``replay`` has its answer)."""
         now = self.clock.now()
         async with self.transaction.write():
-            outcome = await self.records.claim(owner, key, fingerprint, now, now + CLAIMED_FOR, now - KEPT_FOR)
-        if isinstance(outcome, Answered | InFlight) and not outcome.same_request:
+            if not await self.records.keep(owner, key, fingerprint, answer, now, now - KEPT_FOR):
+                raise AnsweredMeanwhile
+
+    async def refused(self, owner: str, key: str, fingerprint: str, answer: StoredAnswer) -> StoredAnswer | None:
+        """A refusal's answer, kept once the work rolled back (there is no effect to keep it with); None once
+        kept, or the answer another process kept first, to replay."""
+        now = self.clock.now()
+        async with self.transaction.write():
+            if await self.records.keep(owner, key, fingerprint, answer, now, now - KEPT_FOR):
+                return None
+        return await self.replay(owner, key, fingerprint)
+
+    async def replay(self, owner: str, key: str, fingerprint: str) -> StoredAnswer:
+        """The answer kept first under the key (``answered`` or ``refused`` found it)."""
+        kept = await self.kept(owner, key, fingerprint)
+        if kept is None:  # kept, then purged in between: the client retries, and the request runs afresh
+            raise IdempotencyKeyInFlight
+        return kept
+
+    async def kept(self, owner: str, key: str, fingerprint: str) -> StoredAnswer | None:
+        """The answer kept under the key, if any: what a retry that failed this time is answered with."""
+        kept = await self.records.kept(owner, key, self.clock.now() - KEPT_FOR)
+        if kept is not None and kept.fingerprint != fingerprint:
             raise IdempotencyKeyReused
-        if isinstance(outcome, InFlight):
-            raise IdempotencyKeyInFlight(retry_after=max(1, math.ceil((outcome.until - now).total_seconds())))
-        return outcome.answer if isinstance(outcome, Answered) else None
-
-    @asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        """Around the request's work and ``answered``: they commit together."""
-        async with self.held_transaction.held():
-            yield
-
-    async def answered(self, owner: str, key: str, answer: StoredAnswer) -> None:
-        """Inside ``running``: the answer, stored in the transaction of the effect."""
-        async with self.transaction.write():
-            await self.records.answer(owner, key, answer)
-
-    async def refused(self, owner: str, key: str, answer: StoredAnswer) -> None:
-        """A refusal's answer, once the work rolled back: there is no effect to store it with."""
-        async with self.transaction.write():
-            await self.records.answer(owner, key, answer)
-
-    async def abandoned(self, owner: str, key: str) -> None:
-        """The request failed without an answer worth keeping (a 5xx): the next try runs it again."""
-        async with self.transaction.write():
-            await self.records.release(owner, key)
+        return None if kept is None else kept.answer
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,13 +13,12 @@ idempotency_keys = Table(
     # The method, path and body the key was first used for, hashed.
     Column("fingerprint", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
-    # Held by a request running until then; NULL once its answer is stored.
-    Column("claimed_until", UtcDateTime, nullable=True),
-    Column("status", Integer, nullable=True),
-    Column("media_type", String(64), nullable=True),
+    # The answer, stored in the transaction of the request's effect.
+    Column("status", Integer, nullable=False),
+    Column("media_type", String(64), nullable=False),
     # The answer's own headers worth replaying (Location, Retry-After …), as a JSON object.
-    Column("headers", Text, nullable=True),
-    Column("body", LargeBinary, nullable=True),
+    Column("headers", Text, nullable=False),
+    Column("body", LargeBinary, nullable=False),
     PrimaryKeyConstraint("owner", "key"),
     Index(None, "created_at"),
 )

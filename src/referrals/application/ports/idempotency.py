@@ -16,41 +16,23 @@ class StoredAnswer:
 
 
 @dataclass(frozen=True, slots=True)
-class Claimed:
-    """The key is this request's to run; nobody else runs it until the answer is stored or the claim lapses."""
+class KeptAnswer:
+    """The answer kept under a key, and the fingerprint of the request it answered."""
 
-
-@dataclass(frozen=True, slots=True)
-class Answered:
+    fingerprint: str
     answer: StoredAnswer
-    same_request: bool
-
-
-@dataclass(frozen=True, slots=True)
-class InFlight:
-    until: datetime
-    same_request: bool
-
-
-ClaimOutcome = Claimed | Answered | InFlight
 
 
 class IdempotencyRecords(Protocol):
-    """Inside the request's write transactions."""
-
-    async def claim(
-        self, owner: str, key: str, fingerprint: str, now: datetime, until: datetime, expired_before: datetime
-    ) -> ClaimOutcome:
-        """Take the key for this request until ``until``, unless another request holds it or its answer is
-        stored; a record created before ``expired_before``, or a claim that lapsed, is taken over."""
+    async def kept(self, owner: str, key: str, created_since: datetime) -> KeptAnswer | None:
+        """The answer kept under the key, unless it was stored before ``created_since`` (past keeping)."""
         ...
 
-    async def answer(self, owner: str, key: str, answer: StoredAnswer) -> None:
-        """Store the answer and release the claim."""
-        ...
-
-    async def release(self, owner: str, key: str) -> None:
-        """Forget the claim without an answer: the request may run again."""
+    async def keep(
+        self, owner: str, key: str, fingerprint: str, answer: StoredAnswer, now: datetime, created_since: datetime
+    ) -> bool:
+        """Inside a write transaction: keep the answer under the key, over one stored before ``created_since``;
+        False, and nothing kept, when another request's answer is kept there already (it committed first)."""
         ...
 
     async def purge_created_before(self, cutoff: datetime, limit: int) -> int: ...
