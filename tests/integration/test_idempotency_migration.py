@@ -2,28 +2,13 @@
 were never answered go (their retries run afresh), and the answer's columns are required from then on."""
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.conftest import PostgresDatabases, migrate
-
-
-@pytest.fixture
-async def fresh_postgres_url(postgres_databases: PostgresDatabases) -> str:
-    return await postgres_databases.create()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'idempotency.sqlite3'}"
-    url: str = request.getfixturevalue("fresh_postgres_url")
-    return url
-
+from tests.conftest import migrate
 
 INSERT = sa.text(
     "INSERT INTO idempotency_keys (owner, key, fingerprint, created_at, status, media_type, headers, body)"

@@ -1,30 +1,13 @@
 """Every revision goes up, down and up again, and the models match what the migrations build."""
 
 import asyncio
-from pathlib import Path
 
-import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.conftest import PostgresDatabases, alembic_config
-
-
-@pytest.fixture
-async def fresh_postgres_url(postgres_databases: PostgresDatabases) -> str:
-    return await postgres_databases.create()
-
-
-# Synchronous, so that it may ask for the asynchronous fixture by name: an async fixture doing so runs inside
-# the event loop, where pytest-asyncio cannot set another async fixture up.
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'stairway.sqlite3'}"
-    url: str = request.getfixturevalue("fresh_postgres_url")
-    return url
+from tests.conftest import alembic_config
 
 
 async def table_names(url: str) -> set[str]:

@@ -3,11 +3,9 @@ pending referral, dated by their registration and kept with their referrer; noth
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -24,27 +22,12 @@ from referrals.adapters.persistence.tables import (
 )
 from referrals.application.ports.referrals import ReferralCounts
 from referrals.domain.ids import new_id
-from tests.conftest import PostgresDatabases, alembic_config
+from tests.conftest import alembic_config
 
 READ_LIMITS = ReadPoolLimits(size=2, acquire_timeout=2.0, connect_timeout=2.0, statement_timeout=2.5)
 
 BEFORE = "0005"
 REGISTERED = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
-
-
-@pytest.fixture
-async def fresh_postgres_url(postgres_databases: PostgresDatabases) -> str:
-    return await postgres_databases.create()
-
-
-# Synchronous, so that it may ask for the asynchronous fixture by name: an async fixture doing so runs inside
-# the event loop, where pytest-asyncio cannot set another async fixture up.
-@pytest.fixture(params=["sqlite", "postgresql"])
-def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'programme.sqlite3'}"
-    url: str = request.getfixturevalue("fresh_postgres_url")
-    return url
 
 
 def a_user(n: int, referrer_id: UUID | None = None, code_id: UUID | None = None) -> dict[str, Any]:
