@@ -12,9 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import Counter
 from typing import Final
-from uuid import UUID
 
 from dishka import AsyncContainer
 
@@ -22,13 +20,13 @@ from referrals.adapters.persistence.commit_signal import CommitSignal
 from referrals.application.ports.common import Clock
 from referrals.application.ports.webhooks import ClaimedDelivery, WebhookDeliveryQueries
 from referrals.application.use_cases.deliver_webhooks import (
-    CLAIMED_PER_SLOT,
     AttemptDelivery,
     ClaimDueDeliveries,
     DeliveryPolicy,
     RecordDeliveryAttempts,
 )
 from referrals.application.use_cases.fan_out_events import FanOutEvents
+from referrals.bootstrap.attempt_slots import AttemptSlots
 from referrals.bootstrap.config import WebhookSettings
 from referrals.bootstrap.webhook_metrics import observe_attempt, oldest_pending_age
 from referrals.domain.webhook_deliveries import DeliveryAttempt, WebhookDelivery
@@ -53,10 +51,7 @@ class WebhookDispatcher:
         self._stopping = asyncio.Event()
         self._slot_freed = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
-        # Deliveries each endpoint has claimed here (in flight, or waiting for one of its slots), and its slots.
-        self._held: Counter[UUID] = Counter()
-        self._slots: dict[UUID, asyncio.Semaphore] = {}
-        self._attempt_slots = asyncio.Semaphore(settings.concurrency)
+        self._slots = AttemptSlots(settings.concurrency_per_endpoint, settings.concurrency, self._slot_freed.set)
         self._task: asyncio.Task[None] | None = None
         self._next_lag_reading = 0.0
         self._next_look = 0.0
@@ -107,12 +102,12 @@ class WebhookDispatcher:
         if time.monotonic() >= self._next_lag_reading:
             self._next_lag_reading = time.monotonic() + LAG_READING_PERIOD
             await self._read_lag(clock)
-        free = self._settings.concurrency * CLAIMED_PER_SLOT - self._held.total()
+        free = self._slots.room()
         if free <= 0:
             return 0
         async with self._container() as request:
             claim = await request.get(ClaimDueDeliveries)
-            claimed = await claim(free, self._held)
+            claimed = await claim(free, self._slots.held)
         for delivery in claimed:
             self._start(delivery)
         return len(claimed)
@@ -123,34 +118,15 @@ class WebhookDispatcher:
         oldest_pending_age.set(0 if oldest is None else max(0.0, (clock.now() - oldest).total_seconds()))
 
     def _start(self, claimed: ClaimedDelivery) -> None:
-        endpoint = claimed.delivery.endpoint_id
-        self._held[endpoint] += 1
-        slots = self._slots.setdefault(endpoint, asyncio.Semaphore(self._settings.concurrency_per_endpoint))
-        task = asyncio.get_running_loop().create_task(self._deliver(claimed, slots), name="webhook-delivery")
+        self._slots.hold(claimed.delivery.endpoint_id)
+        task = asyncio.get_running_loop().create_task(self._deliver(claimed), name="webhook-delivery")
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
 
-    def _attempted(self, endpoint: UUID) -> None:
-        """A delivery is past its attempt: the endpoint's claims may take another in its place, though the
-        outcome is still to be recorded (that waits for no slot)."""
-        self._held[endpoint] -= 1
-        if self._held[endpoint] <= 0:
-            del self._held[endpoint]
-            del self._slots[endpoint]
-        # Once the endpoint has room for a wave of attempts, not at each one: a claim is a write transaction.
-        # An endpoint's claim waits for the poll when none of the endpoints held here ends a wave.
-        if self._held[endpoint] <= self._settings.concurrency_per_endpoint:
-            self._slot_freed.set()
-
-    async def _deliver(self, claimed: ClaimedDelivery, slots: asyncio.Semaphore) -> None:
+    async def _deliver(self, claimed: ClaimedDelivery) -> None:
         try:
-            try:
-                # The endpoint's slot before one of all: a slow endpoint's waiting deliveries hold none of the
-                # others' slots.
-                async with slots, self._attempt_slots:
-                    attempt = await self._attempt(claimed)
-            finally:
-                self._attempted(claimed.delivery.endpoint_id)
+            async with self._slots.attempt(claimed.delivery.endpoint_id):
+                attempt = await self._attempt(claimed)
             if attempt is None:
                 return
             after = await self._record(claimed, attempt)
