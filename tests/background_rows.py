@@ -29,7 +29,13 @@ async def due_codes(database_url: str, count: int, *, expired_ago: timedelta = t
             await connection.execute(
                 insert(users),
                 [
-                    {"id": owner, "email": f"{owner.hex}@example.com", "password_hash": "h", "created_at": now}
+                    {
+                        "id": owner,
+                        "email": f"{owner.hex}@example.com",
+                        "mailbox_key": f"{owner.hex}@example.com",
+                        "password_hash": "h",
+                        "created_at": now,
+                    }
                     for owner in owners
                 ],
             )
@@ -94,7 +100,13 @@ async def tokens(database_url: str, *, expires_in: timedelta, used: bool = False
     try:
         async with engine.begin() as connection:
             await connection.execute(
-                insert(users).values(id=user, email=f"{user.hex}@example.com", password_hash="h", created_at=now)
+                insert(users).values(
+                    id=user,
+                    email=f"{user.hex}@example.com",
+                    mailbox_key=f"{user.hex}@example.com",
+                    password_hash="h",
+                    created_at=now,
+                )
             )
             await connection.execute(
                 insert(refresh_tokens).values(

@@ -33,6 +33,7 @@ PROTECTED = {
     ("post", "/conversions"),
     ("get", "/admin/referrals"),
     ("post", "/admin/referrals/{referee_id}/void"),
+    ("post", "/admin/referrals/{referee_id}/approve"),
     ("get", "/admin/rewards"),
     ("post", "/admin/rewards/{reward_id}/redeem"),
     ("post", "/admin/rewards/{reward_id}/void"),

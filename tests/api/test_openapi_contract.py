@@ -24,6 +24,7 @@ OPERATION_IDS = {
     ("post", "/conversions"): "recordConversion",
     ("get", "/admin/referrals"): "browseReferrals",
     ("post", "/admin/referrals/{referee_id}/void"): "voidReferral",
+    ("post", "/admin/referrals/{referee_id}/approve"): "approveReferral",
     ("get", "/admin/rewards"): "browseRewards",
     ("post", "/admin/rewards/{reward_id}/redeem"): "redeemReward",
     ("post", "/admin/rewards/{reward_id}/void"): "voidReward",

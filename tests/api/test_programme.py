@@ -200,7 +200,7 @@ async def test_the_programme_walk(
     stats = (await api.client.get(f"/referrals/{ada.id}/stats", headers=ada.headers)).json()
     assert stats == {
         "referrer_id": ada.id,
-        "referrals": {"total": 2, "pending": 1, "qualified": 1, "voided": 0},
+        "referrals": {"total": 2, "pending": 1, "flagged": 0, "qualified": 1, "voided": 0},
         "conversion_rate": 0.5,
         "rewards": [{"currency": "USD", "pending": 1000, "available": 0, "redeemed": 0, "voided": 0}],
     }
@@ -241,7 +241,7 @@ async def test_the_programme_walk(
     assert [item["id"] for item in flagged["items"]] == [carol.id]
 
     stats = (await operator.read(f"/referrals/{ada.id}/stats")).json()
-    assert stats["referrals"] == {"total": 2, "pending": 0, "qualified": 1, "voided": 1}
+    assert stats["referrals"] == {"total": 2, "pending": 0, "flagged": 0, "qualified": 1, "voided": 1}
     assert stats["rewards"] == [{"currency": "USD", "pending": 0, "available": 0, "redeemed": 1000, "voided": 1000}]
 
     # The scheduler's job finds nothing left to mature: every hold that ended was recorded on the way.

@@ -16,7 +16,8 @@ async def test_create_answers_the_new_code(api: Api) -> None:
 
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"code", "expires_at", "created_at"}
+    assert set(body) == {"code", "expires_at", "created_at", "max_uses"}
+    assert body["max_uses"] is None
     assert len(body["code"]) == CODE_LENGTH
     assert set(body["code"]) <= set(CROCKFORD_ALPHABET)
     assert datetime.fromisoformat(body["expires_at"]) == expires_at

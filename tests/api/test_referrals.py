@@ -123,8 +123,13 @@ async def test_referrals_are_listed_newest_first_and_paginated(api: Api, clock: 
         "qualified_at",
         "voided_at",
         "void_reason",
+        "flags",
+        "evidence",
+        "approved_at",
+        "held_conversion_id",
     }
     assert (newest["referrer_id"], newest["state"], newest["qualified_at"]) == (str(referrer.id), "pending", None)
+    assert (newest["flags"], newest["evidence"]) == ([], [])
 
 
 async def test_referrals_survive_the_deletion_of_their_code(api: Api) -> None:

@@ -55,7 +55,7 @@ async def test_a_registration_that_arrives_while_a_code_is_ending_waits_and_find
 
     async def registration_under_way() -> ReferralCode | None:
         async with async_sessionmaker(engine)() as session, unit_of_work(session).write():
-            found = await codes_of(session).live_by_code(code.code, NOW)
+            found = await codes_of(session).claim_use(code.code, NOW)
             under_way_found_it.set()
             await let_under_way_commit.wait()
             return found
@@ -69,7 +69,7 @@ async def test_a_registration_that_arrives_while_a_code_is_ending_waits_and_find
 
     async def late_registration() -> ReferralCode | None:
         async with async_sessionmaker(engine)() as session, unit_of_work(session).write():
-            return await codes_of(session).live_by_code(code.code, NOW)
+            return await codes_of(session).claim_use(code.code, NOW)
 
     under_way = asyncio.create_task(registration_under_way())
     ending = asyncio.create_task(end_of_the_code())

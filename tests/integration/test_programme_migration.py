@@ -42,9 +42,14 @@ def a_user(n: int, referrer_id: UUID | None = None, code_id: UUID | None = None)
     }
 
 
+# Columns later revisions added: the rows compared are those the tables had at BEFORE.
+LATER_COLUMNS = frozenset({"mailbox_key", "max_uses", "uses"})
+
+
 async def rows_of(engine: AsyncEngine, table: sa.Table) -> list[dict[str, Any]]:
+    columns = [column for column in table.c if column.name not in LATER_COLUMNS]
     async with engine.connect() as connection:
-        result = await connection.execute(sa.select(table).order_by(*table.primary_key.columns))
+        result = await connection.execute(sa.select(*columns).order_by(*table.primary_key.columns))
         return [dict(row) for row in result.mappings()]
 
 

@@ -140,7 +140,7 @@ async def test_ended_codes_free_the_owner_and_are_not_live(session: AsyncSession
         await codes.end(first, CodeState.DELETED, NOW)
         await codes.add(a_code(owner))
 
-    assert await codes.live_by_code(first.code, NOW) is None
+    assert await codes.claim_use(first.code, NOW) is None
     current = await codes.stored_active_of(owner.id)
     assert current is not None
     assert current.code != first.code
@@ -157,8 +157,8 @@ async def test_live_lookups_respect_expiry_to_the_microsecond(session: AsyncSess
 
     assert (await lookups.live_by_owner_email(owner.email, just_before)) == LiveCode(code.code, code.expires_at)
     assert (await lookups.live_by_owner_email(owner.email, code.expires_at)) is None
-    assert (await codes.live_by_code(code.code, just_before)) is not None
-    assert (await codes.live_by_code(code.code, code.expires_at)) is None
+    assert (await codes.claim_use(code.code, just_before)) is not None
+    assert (await codes.claim_use(code.code, code.expires_at)) is None
 
 
 async def test_a_refresh_token_can_be_spent_once(session: AsyncSession) -> None:

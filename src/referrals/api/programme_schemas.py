@@ -11,7 +11,7 @@ from referrals.api.schemas import Email, openapi_format
 from referrals.domain.conversion import EVENT_TYPE_PATTERN, MAX_CONVERSION_ID_LENGTH, MAX_EVENT_TYPE_LENGTH
 from referrals.domain.money import CURRENCY_PATTERN, MAX_AMOUNT
 from referrals.domain.programme import MAX_BASIS_POINTS
-from referrals.domain.referral import MAX_VOID_NOTE_LENGTH, ReferralState, VoidReason
+from referrals.domain.referral import MAX_VOID_NOTE_LENGTH, FlagReason, ReferralState, VoidReason
 from referrals.domain.reward import RewardRole, RewardState
 
 Currency = Annotated[
@@ -124,6 +124,12 @@ class ConversionRequest(msgspec.Struct, frozen=True):
     occurred_at: ConversionTime | None = None
 
 
+class FlagEvidenceResponse(msgspec.Struct, frozen=True):
+    reason: FlagReason
+    detected_at: datetime
+    detail: Annotated[str, Meta(description="The rule's evidence in words; never an address.")]
+
+
 class ReferralResponse(msgspec.Struct, frozen=True):
     id: UUID
     referrer_id: UUID
@@ -133,6 +139,17 @@ class ReferralResponse(msgspec.Struct, frozen=True):
     qualified_at: datetime | None
     voided_at: datetime | None
     void_reason: VoidReason | None
+    flags: Annotated[
+        list[FlagReason], Meta(description="The fraud signals that hold the referral for review; empty once approved.")
+    ]
+    evidence: Annotated[
+        list[FlagEvidenceResponse], Meta(description="Every flag ever raised, kept after the review decided.")
+    ]
+    approved_at: Annotated[datetime | None, Meta(description="When the operator cleared its flags.")]
+    held_conversion_id: Annotated[
+        str | None,
+        Meta(description="The qualifying conversion that arrived while it was flagged, honoured on approval."),
+    ]
 
 
 class ReferralPageResponse(msgspec.Struct, frozen=True):
@@ -185,6 +202,7 @@ class VoidReferralRequest(msgspec.Struct, frozen=True):
 class ReferralCountsResponse(msgspec.Struct, frozen=True):
     total: int
     pending: int
+    flagged: int
     qualified: int
     voided: int
 

@@ -3,6 +3,7 @@
 from referrals.api.programme_schemas import (
     ConversionResponse,
     CurrencyTotalsResponse,
+    FlagEvidenceResponse,
     MoneyBody,
     ProgrammeRequest,
     ProgrammeResponse,
@@ -85,6 +86,13 @@ def referral_view(referral: Referral) -> ReferralResponse:
         qualified_at=referral.qualified_at,
         voided_at=referral.voided_at,
         void_reason=referral.void_reason,
+        flags=[flag.reason for flag in referral.open_flags],
+        evidence=[
+            FlagEvidenceResponse(reason=flag.reason, detected_at=flag.detected_at, detail=flag.detail)
+            for flag in referral.flags
+        ],
+        approved_at=referral.approved_at,
+        held_conversion_id=referral.held_conversion_id,
     )
 
 
@@ -136,7 +144,11 @@ def stats_view(stats: ReferrerStats) -> ReferrerStatsResponse:
     return ReferrerStatsResponse(
         referrer_id=stats.referrer_id,
         referrals=ReferralCountsResponse(
-            total=counts.total, pending=counts.pending, qualified=counts.qualified, voided=counts.voided
+            total=counts.total,
+            pending=counts.pending,
+            flagged=counts.flagged,
+            qualified=counts.qualified,
+            voided=counts.voided,
         ),
         conversion_rate=stats.conversion_rate,
         rewards=[

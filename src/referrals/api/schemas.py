@@ -10,6 +10,7 @@ from msgspec import Meta
 from referrals.domain.codes import CODE_LENGTH, CROCKFORD_ALPHABET, LOOKALIKES, SEPARATORS
 from referrals.domain.emails import MAX_EMAIL_LENGTH
 from referrals.domain.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from referrals.domain.referral_code import MAX_CODE_USES
 
 
 def openapi_format(name: str) -> dict[str, Any]:
@@ -145,14 +146,26 @@ class TokenResponse(msgspec.Struct, frozen=True):
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - a token type, not a secret
 
 
+MaxUses = Annotated[
+    int,
+    Meta(
+        ge=1,
+        le=MAX_CODE_USES,
+        description="How many newcomers may register with the code; then it is spent. No limit when left out.",
+    ),
+]
+
+
 class CreateCodeRequest(msgspec.Struct, frozen=True):
     expires_at: ExpiryDateTime
+    max_uses: MaxUses | None = None
 
 
 class CreatedCodeResponse(msgspec.Struct, frozen=True):
     code: IssuedCode
     expires_at: datetime
     created_at: datetime
+    max_uses: int | None
 
 
 class ActiveCodeResponse(msgspec.Struct, frozen=True):

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from referrals.application.ports.accounts import EmailVerdict
 from referrals.application.ports.throttling import Rate
+from referrals.domain.email_domains import DisposablePolicy
 from referrals.domain.referral_code import DEFAULT_MAX_CODE_LIFETIME
 
 
@@ -18,6 +19,17 @@ class CodePolicy:
 @dataclass(frozen=True, slots=True)
 class SessionPolicy:
     refresh_token_ttl: timedelta = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class FraudPolicy:
+    """The referral fraud rules' settings (see domain/fraud.py); a zero turns a signal off."""
+
+    disposable: DisposablePolicy = DisposablePolicy.REJECT
+    velocity_per_hour: int = 20
+    # How recent a referrer's registration or login from the newcomer's client must be to flag; also how long
+    # sightings are kept.
+    same_client_window: timedelta = timedelta(hours=12)
 
 
 # Rows a background job changes in one transaction unless told otherwise: short enough to hold locks briefly.

@@ -11,6 +11,7 @@ from referrals.adapters.persistence.refusals import is_refusal
 from referrals.api.controllers import (
     admin,
     admin_programme,
+    admin_review,
     auth,
     operations,
     programme,
@@ -80,6 +81,7 @@ def create_app(settings: Settings, *overrides: Provider) -> Litestar:
                     programme.router,
                     admin.router,
                     admin_programme.router,
+                    admin_review.router,
                     webhooks.router,
                 ],
                 before_request=Preflight(),

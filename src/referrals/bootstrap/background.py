@@ -20,6 +20,7 @@ from referrals.application.idempotency import PurgeIdempotencyKeys
 from referrals.application.ports.common import Clock
 from referrals.application.use_cases.expire_codes import ExpireCodes
 from referrals.application.use_cases.mature_rewards import MatureRewards
+from referrals.application.use_cases.purge_client_sightings import PurgeClientSightings
 from referrals.application.use_cases.purge_events import PurgeEvents
 from referrals.application.use_cases.purge_refresh_tokens import PurgeRefreshTokens
 from referrals.application.use_cases.purge_webhook_deliveries import PurgeWebhookDeliveries
@@ -58,6 +59,7 @@ JOBS: Final[tuple[Job, ...]] = (
     Job(PurgeEvents, every=HOUSEKEEPING_PERIOD),
     Job(PurgeWebhookDeliveries, every=HOUSEKEEPING_PERIOD),
     Job(PurgeIdempotencyKeys, every=HOUSEKEEPING_PERIOD),
+    Job(PurgeClientSightings, every=HOUSEKEEPING_PERIOD),
 )
 
 # Batches one job may take in one tick before the next job gets its turn; what is left waits a tick.

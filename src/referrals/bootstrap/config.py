@@ -214,6 +214,27 @@ class WebhookSettings(msgspec.Struct, frozen=True, kw_only=True, rename=lambda n
             raise SettingsError(msg)
 
 
+class FraudSettings(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    rename={"velocity_per_hour": "referral_velocity_per_hour", "same_client_hours": "referral_same_client_hours"},
+):
+    """The referral fraud rules (domain/fraud.py): throwaway addresses, and the signals that flag; 0 turns one off."""
+
+    disposable_emails: Literal["reject", "flag", "allow"] = "reject"
+    # Comma-separated domains the operator trusts though the list calls them throwaway (their subdomains too).
+    disposable_email_allowlist: str = ""
+    velocity_per_hour: Annotated[int, Meta(ge=0, le=1_000_000)] = 20
+    # How recent the referrer's registration or login from the newcomer's network address must be to flag;
+    # also how long those sightings are kept.
+    same_client_hours: Annotated[int, Meta(ge=0, le=24 * 30)] = 12
+
+    @property
+    def allowed_disposable_domains(self) -> frozenset[str]:
+        return frozenset(item.strip() for item in self.disposable_email_allowlist.split(",") if item.strip())
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     server: ServerSettings = msgspec.field(default_factory=ServerSettings)
     database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
@@ -224,6 +245,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     rate_limits: RateLimitSettings = msgspec.field(default_factory=RateLimitSettings)
     background: BackgroundSettings = msgspec.field(default_factory=BackgroundSettings)
     webhooks: WebhookSettings = msgspec.field(default_factory=WebhookSettings)
+    fraud: FraudSettings = msgspec.field(default_factory=FraudSettings)
 
     def __post_init__(self) -> None:
         if self.security.jwt_secret is None and self.server.app_env == "production":

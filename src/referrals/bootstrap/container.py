@@ -7,6 +7,7 @@ from referrals.bootstrap.providers.accounts import AccountsProvider
 from referrals.bootstrap.providers.codes import CodesProvider, InProcessCodeCacheProvider
 from referrals.bootstrap.providers.event_feed import EventFeedProvider
 from referrals.bootstrap.providers.events import EventsProvider
+from referrals.bootstrap.providers.fraud import FraudProvider
 from referrals.bootstrap.providers.idempotency import IdempotencyProvider
 from referrals.bootstrap.providers.integrations import IntegrationsProvider
 from referrals.bootstrap.providers.operations import OperationsProvider
@@ -26,6 +27,7 @@ def default_providers(settings: Settings) -> list[Provider]:
         AccountsProvider(),
         CodesProvider(),
         ReferralsProvider(),
+        FraudProvider(),
         OperatorsProvider(),
         EventFeedProvider(),
         EventsProvider(),

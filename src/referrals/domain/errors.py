@@ -40,6 +40,11 @@ class ExpiryTooFar(DomainError):
     default_message = "expires_at lies too far in the future."
 
 
+class InvalidMaxUses(DomainError):
+    code = "invalid-max-uses"
+    default_message = "max_uses must be a positive whole number."
+
+
 class ActiveCodeExists(DomainError):
     code = "active-code-exists"
     default_message = "You already have an active referral code; delete it before creating another."
@@ -64,3 +69,8 @@ class UndeliverableEmail(DomainError):
 class SelfReferral(DomainError):
     code = "self-referral"
     default_message = "A user cannot be their own referrer."
+
+
+class DisposableEmail(DomainError):
+    code = "disposable-email"
+    default_message = "Referral registrations do not accept throwaway email addresses."

@@ -58,6 +58,16 @@ class ReferralAlreadyVoided(DomainError):
     default_message = "The referral is already voided."
 
 
+class ReferralNotFlagged(DomainError):
+    code = "referral-not-flagged"
+    default_message = "Only a flagged referral can be approved."
+
+
+class ReferralFlagged(DomainError):
+    code = "referral-flagged"
+    default_message = "The referral is flagged for review: it qualifies only once approved."
+
+
 class RewardAlreadyRedeemed(DomainError):
     code = "reward-redeemed"
     default_message = "A reward of this referral is already redeemed; it can no longer be voided."

@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from referrals.domain.errors import ActiveCodeExists, ExpiryNotInFuture, ExpiryTooFar
+from referrals.domain.errors import ActiveCodeExists, ExpiryNotInFuture, ExpiryTooFar, InvalidMaxUses
 from referrals.domain.events import DomainEvent, EventType
 
 DEFAULT_MAX_CODE_LIFETIME = timedelta(days=365)
+MAX_CODE_USES = 1_000_000
 
 
 class CodeState(enum.StrEnum):
@@ -18,6 +19,8 @@ class CodeState(enum.StrEnum):
     DELETED = "deleted"
     # An active code whose expiry passed, retired when its owner creates the next one.
     EXPIRED = "expired"
+    # Its last allowed use taken: dead like any other ended code, and its owner may create the next one.
+    SPENT = "spent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +31,9 @@ class ReferralCode:
     created_at: datetime
     expires_at: datetime
     state: CodeState = CodeState.ACTIVE
+    # How many newcomers may register with it (None: no limit), and how many have.
+    max_uses: int | None = None
+    uses: int = 0
 
     def is_active(self, now: datetime) -> bool:
         return self.state is CodeState.ACTIVE and now < self.expires_at
@@ -37,6 +43,7 @@ _CODE_EVENTS = {
     CodeState.ACTIVE: EventType.CODE_CREATED,
     CodeState.DELETED: EventType.CODE_DELETED,
     CodeState.EXPIRED: EventType.CODE_EXPIRED,
+    CodeState.SPENT: EventType.CODE_SPENT,
 }
 
 
@@ -54,8 +61,16 @@ def code_event(code: ReferralCode, state: CodeState, at: datetime) -> DomainEven
             "created_at": code.created_at,
             "expires_at": code.expires_at,
             "ended_at": None if state is CodeState.ACTIVE else at,
+            "max_uses": code.max_uses,
+            "uses": code.uses,
         },
     )
+
+
+def check_max_uses(max_uses: int | None) -> None:
+    if max_uses is not None and not 1 <= max_uses <= MAX_CODE_USES:
+        msg = f"max_uses must lie between 1 and {MAX_CODE_USES:,}."
+        raise InvalidMaxUses(msg)
 
 
 def check_expiry(expires_at: datetime, now: datetime, max_lifetime: timedelta) -> None:

@@ -20,10 +20,12 @@ from uuid import UUID
 
 from referrals.adapters.cache.in_memory import InMemoryCodeCache
 from referrals.adapters.domain_names import IdnaDomainNames
+from referrals.adapters.integrations.disposable_domains import PackagedDisposableDomains
 from referrals.adapters.rate_limits.in_memory import InMemoryRateLimiter
+from referrals.adapters.security.client_fingerprints import HmacClientFingerprints
 from referrals.application.email_verification import EmailGate
 from referrals.application.errors import CodeCollision, InvalidAccessToken
-from referrals.application.policies import CodePolicy, EmailPolicy, LoginThrottlePolicy, SessionPolicy
+from referrals.application.policies import CodePolicy, EmailPolicy, FraudPolicy, LoginThrottlePolicy, SessionPolicy
 from referrals.application.ports.accounts import (
     AccessTokens,
     EmailVerdict,
@@ -38,15 +40,18 @@ from referrals.application.ports.accounts import (
 from referrals.application.ports.codes import CacheMiss, CodeCache, LiveCode, LiveCodeQueries, ReferralCodeRepository
 from referrals.application.ports.common import Clock, DatabaseProbe, TransactionManager
 from referrals.application.ports.events import EventRecorder
+from referrals.application.ports.fraud import ClientFingerprints, ClientSightings, RegistrationCounts
 from referrals.application.ports.referrals import ReferralCounts, ReferralFilter, ReferralQueries
 from referrals.application.ports.rewards import StoredConversion
+from referrals.application.referral_screening import ReferralScreening
 from referrals.application.sessions import SessionTokens
 from referrals.application.throttling import LoginThrottle, Throttle
 from referrals.domain.emails import DomainNames
 from referrals.domain.errors import ActiveCodeExists, EmailTaken, SelfReferral
 from referrals.domain.events import DomainEvent
+from referrals.domain.mailboxes import mailbox_key
 from referrals.domain.programme import Programme
-from referrals.domain.referral import Referral, ReferralState
+from referrals.domain.referral import Referral, ReferralFlag, ReferralState, new_referral
 from referrals.domain.referral_code import CodeState, ReferralCode, code_event
 from referrals.domain.refresh_token import RefreshToken
 from referrals.domain.reward import Reward
@@ -165,13 +170,16 @@ class FakeUserRepository(UserRepository, UserQueries):
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    async def add(self, user: User) -> None:
+    async def add(self, user: User, referral_flags: Sequence[ReferralFlag] = ()) -> None:
         # The unique index and the check constraint of the real table.
         if any(existing.email == user.email for existing in self._database.users.values()):
             raise EmailTaken
         if user.referrer_id == user.id:
             raise SelfReferral
         self._database.users[user.id] = user
+        if user.referrer_id is not None and referral_flags:
+            flagged = new_referral(user.id, user.referrer_id, user.email, user.created_at, referral_flags)
+            self._database.referrals[user.id] = StoredReferral(flagged)
 
     async def get(self, user_id: UUID) -> User | None:
         return self._database.users.get(user_id)
@@ -289,9 +297,19 @@ class FakeReferralCodeRepository(ReferralCodeRepository, LiveCodeQueries):
         self._events.record(code_event(stored, state, at))
         return True
 
-    async def live_by_code(self, code: str, now: datetime) -> ReferralCode | None:
-        self.calls.append("live_by_code")
-        return next((c for c in self._database.codes.values() if c.code == code and c.is_active(now)), None)
+    async def claim_use(self, code: str, now: datetime) -> ReferralCode | None:
+        self.calls.append("claim_use")
+        live = next((c for c in self._database.codes.values() if c.code == code and c.is_active(now)), None)
+        if live is None:
+            return None
+        uses = live.uses + 1
+        spent = live.max_uses is not None and uses >= live.max_uses
+        claimed = replace(live, uses=uses, state=CodeState.SPENT if spent else live.state)
+        self._database.codes[live.id] = claimed
+        if spent:
+            self._database.ended_at[live.id] = now
+            self._events.record(code_event(claimed, CodeState.SPENT, now))
+        return claimed
 
     async def is_live(self, code: str, now: datetime) -> bool:
         self.calls.append("is_live")
@@ -504,6 +522,38 @@ class FakeProfileEnricher(ProfileEnricher):
         return self.profile
 
 
+class FakeClientSightings(ClientSightings):
+    def __init__(self) -> None:
+        self.seen: dict[tuple[UUID, str], datetime] = {}
+
+    async def record(self, user_id: UUID, fingerprint: str, at: datetime) -> None:
+        self.seen[user_id, fingerprint] = max(at, self.seen.get((user_id, fingerprint), at))
+
+    async def last_seen(self, user_id: UUID, fingerprint: str, since: datetime) -> datetime | None:
+        seen_at = self.seen.get((user_id, fingerprint))
+        return seen_at if seen_at is not None and seen_at >= since else None
+
+    async def purge(self, before: datetime, limit: int) -> int:
+        old = [key for key, seen_at in self.seen.items() if seen_at < before][:limit]
+        for key in old:
+            del self.seen[key]
+        return len(old)
+
+
+class FakeRegistrationCounts(RegistrationCounts):
+    """Counted over the live users table, as the real queries count inside the write transaction."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def registrations_on_code(self, code_id: UUID, since: datetime) -> int:
+        users = self._database.users.values()
+        return sum(1 for user in users if user.referred_with_code_id == code_id and user.created_at >= since)
+
+    async def accounts_on_mailbox(self, key: str) -> int:
+        return sum(1 for user in self._database.users.values() if mailbox_key(user.email) == key)
+
+
 @dataclass
 class World:
     """Every port the use cases need, faked, over one shared in-memory database."""
@@ -527,6 +577,10 @@ class World:
     rate_limiter: InMemoryRateLimiter
     login_throttle: LoginThrottle
     domain_names: DomainNames
+    fraud_policy: FraudPolicy
+    sightings: FakeClientSightings
+    fingerprints: ClientFingerprints
+    screening: ReferralScreening
 
 
 def make_world(
@@ -535,8 +589,11 @@ def make_world(
     email_policy: EmailPolicy | None = None,
     cache: CodeCache | None = None,
     login_policy: LoginThrottlePolicy | None = None,
+    fraud_policy: FraudPolicy | None = None,
 ) -> World:
     database = Database()
+    fraud_policy = fraud_policy or FraudPolicy()
+    sightings = FakeClientSightings()
     tokens = FakeRefreshTokenRepository(database)
     access_tokens = FakeAccessTokens()
     session_policy = session_policy or SessionPolicy()
@@ -566,4 +623,14 @@ def make_world(
         login_throttle=LoginThrottle(Throttle(rate_limiter), login_policy or LoginThrottlePolicy()),
         # Pure, in process and fast: the real thing, as with the cache and the rate limiter.
         domain_names=IdnaDomainNames(),
+        fraud_policy=fraud_policy,
+        sightings=sightings,
+        # Pure too: a keyed hash, and the packaged list of throwaway domains.
+        fingerprints=HmacClientFingerprints(b"k" * 32),
+        screening=ReferralScreening(
+            disposable_domains=PackagedDisposableDomains(),
+            counts=FakeRegistrationCounts(database),
+            sightings=sightings,
+            policy=fraud_policy,
+        ),
     )

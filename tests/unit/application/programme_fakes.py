@@ -25,7 +25,7 @@ from referrals.application.ports.rewards import (
 )
 from referrals.domain.conversion import Conversion
 from referrals.domain.programme import UNSET_PROGRAMME, Programme, ProgrammeTerms
-from referrals.domain.referral import Referral, ReferralState, referral_event
+from referrals.domain.referral import Referral, event_instant, referral_event
 from referrals.domain.reward import Reward, RewardRole, RewardState, reward_event
 from tests.unit.application.fakes import (
     Database,
@@ -67,8 +67,15 @@ class FakeReferralRepository(ReferralRepository):
         assert user is not None, "saved a referral that does not exist"
         assert referral_of(user, self._database.referrals) is not None, "saved a user who was never referred"
         self._database.referrals[referral.id] = StoredReferral(referral, note)
-        at = referral.voided_at if referral.state is ReferralState.VOIDED else referral.qualified_at
-        self._events.record(referral_event(referral, at or referral.created_at))
+        self._events.record(referral_event(referral, event_instant(referral)))
+
+    async def hold_conversion(self, referral: Referral) -> None:
+        _in_write(self._database)
+        stored = self._database.referrals[referral.id]
+        # UPDATE ... WHERE held_conversion_id IS NULL: the first conversion held stays.
+        if stored.referral.held_conversion_id is None:
+            held = replace(stored.referral, held_conversion_id=referral.held_conversion_id)
+            self._database.referrals[referral.id] = stored._replace(referral=held)
 
 
 class FakeConversionRepository(ConversionRepository):
@@ -85,6 +92,11 @@ class FakeConversionRepository(ConversionRepository):
 
     async def get(self, conversion_id: str) -> StoredConversion | None:
         return self._database.conversions.get(conversion_id)
+
+    async def mark_qualified(self, conversion_id: str) -> None:
+        _in_write(self._database)
+        stored = self._database.conversions[conversion_id]
+        self._database.conversions[conversion_id] = StoredConversion(stored.conversion, qualified=True)
 
 
 def _shown_state(reward: Reward, now: datetime) -> RewardState:

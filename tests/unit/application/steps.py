@@ -31,6 +31,10 @@ def register_user(world: World) -> RegisterUser:
         clock=world.clock,
         email_gate=world.email_gate,
         domain_names=world.domain_names,
+        screening=world.screening,
+        fingerprints=world.fingerprints,
+        sightings=world.sightings,
+        cache=world.cache,
     )
 
 
@@ -44,6 +48,8 @@ def log_in(world: World) -> LogIn:
         clock=world.clock,
         throttle=world.login_throttle,
         domain_names=world.domain_names,
+        fingerprints=world.fingerprints,
+        sightings=world.sightings,
     )
 
 

@@ -88,7 +88,7 @@ async def test_a_bad_code_is_refused_alike_whether_the_email_is_taken_or_free(wo
     assert world.hasher.hashed == []  # neither path costs a hash, so neither is slower than the other
     assert world.database.journal == journal_before
     # A committed read that holds nothing: the locking read belongs inside the write transaction only.
-    assert "live_by_code" not in world.codes.calls
+    assert "claim_use" not in world.codes.calls
     assert len(world.database.users) == 1
 
 

@@ -141,7 +141,7 @@ def test_activity_compares_instants_across_offsets() -> None:
 
 
 def test_the_states_have_stable_stored_values() -> None:
-    assert {state.value for state in CodeState} == {"active", "deleted", "expired"}
+    assert {state.value for state in CodeState} == {"active", "deleted", "expired", "spent"}
     assert code().state is CodeState.ACTIVE
 
 

@@ -13,7 +13,20 @@ from referrals.domain.referral import Referral, ReferralState, VoidReason, refer
 CREATED_AT = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 QUALIFIED_AT = CREATED_AT + timedelta(days=3)
 VOIDED_AT = CREATED_AT + timedelta(days=5)
-API_FIELDS = {"id", "referrer_id", "email", "state", "created_at", "qualified_at", "voided_at", "void_reason"}
+API_FIELDS = {
+    "id",
+    "referrer_id",
+    "email",
+    "state",
+    "created_at",
+    "qualified_at",
+    "voided_at",
+    "void_reason",
+    "flags",
+    "evidence",
+    "approved_at",
+    "held_conversion_id",
+}
 
 
 def pending() -> Referral:
@@ -88,7 +101,7 @@ def test_an_already_voided_refusal_is_a_domain_error_with_a_stable_code() -> Non
 
 
 def test_the_states_and_reasons_have_stable_stored_values() -> None:
-    assert {state.value for state in ReferralState} == {"pending", "qualified", "voided"}
+    assert {state.value for state in ReferralState} == {"pending", "flagged", "qualified", "voided"}
     assert {reason.value for reason in VoidReason} == {"fraud", "refund", "duplicate", "other"}
 
 
@@ -132,6 +145,10 @@ def test_the_event_data_of_a_pending_referral_is_its_plain_values() -> None:
         "qualified_at": None,
         "voided_at": None,
         "void_reason": None,
+        "flags": [],
+        "evidence": [],
+        "approved_at": None,
+        "held_conversion_id": None,
     }
 
 

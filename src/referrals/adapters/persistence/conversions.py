@@ -1,6 +1,6 @@
 """Conversions, keyed by the operator's own id."""
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +15,7 @@ _INSERT_UNLESS_TAKEN = {
     "sqlite": sqlite.insert(conversions).on_conflict_do_nothing(index_elements=["id"]),
 }
 _BY_ID = select(conversions).where(conversions.c.id == bindparam("conversion_id"))
+_MARK_QUALIFIED = update(conversions).where(conversions.c.id == bindparam("conversion_id")).values(qualified=True)
 
 
 class SqlaConversionRepository(ConversionRepository):
@@ -52,3 +53,6 @@ class SqlaConversionRepository(ConversionRepository):
             received_at=row["received_at"],
         )
         return StoredConversion(conversion=conversion, qualified=bool(row["qualified"]))
+
+    async def mark_qualified(self, conversion_id: str) -> None:
+        await self._session.execute(_MARK_QUALIFIED, {"conversion_id": conversion_id})

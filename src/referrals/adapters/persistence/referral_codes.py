@@ -3,7 +3,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, func, insert, literal, select, update
+from sqlalchemy import and_, bindparam, case, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,21 +23,47 @@ _ERROR_BY_CONSTRAINT = {
 # on active codes (see live_codes.py).
 _ACTIVE = literal(CodeState.ACTIVE.value, literal_execute=True)
 _EXPIRED = CodeState.EXPIRED.value
-# A registration shares a lock on its code and the end of a code takes it alone, so an end waits for the
-# registrations under way and the ones after it wait for it, then find the code gone. Row share locks would
-# order the two as well, but PostgreSQL lets each newcomer in beside the sharers already there: a steady stream
-# of registrations would keep a delete waiting for as long as the stream lasts. An advisory lock queues a
-# newcomer behind a waiting end. SQLite needs neither: its writers take turns.
-_CODE_LOCKS = 0x636F_6465  # "code", a class of two-part advisory keys nothing else uses
-_SHARE_CODE = select(func.pg_advisory_xact_lock_shared(_CODE_LOCKS, func.hashtext(bindparam("code"))))
-_TAKE_CODE = select(func.pg_advisory_xact_lock(_CODE_LOCKS, func.hashtext(bindparam("code"))))
+_SPENT = CodeState.SPENT.value
+# A registration claims one use of its code with this one statement: it counts the use, moves the code to
+# 'spent' with its last allowed one, and locks the row until the transaction ends. Registrations on one code
+# and the end of that code therefore take turns on the row, in the order they came (a row lock queues a
+# newcomer behind a waiting end, so a stream of registrations cannot starve a delete), and the conditions are
+# evaluated again on the row as the previous holder left it: no more uses than max_uses, and none after an end.
+# SQLite's writers take turns anyway.
+# Both sides see the row as it was before the update.
+_LAST_USE = and_(referral_codes.c.max_uses.is_not(None), referral_codes.c.uses + 1 >= referral_codes.c.max_uses)
+_CLAIM_USE = (
+    update(referral_codes)
+    .where(
+        referral_codes.c.code == bindparam("spelling"),
+        referral_codes.c.state == _ACTIVE,
+        referral_codes.c.expires_at > bindparam("now"),
+    )
+    .values(
+        uses=referral_codes.c.uses + 1,
+        state=case(
+            (
+                _LAST_USE,
+                _SPENT,
+            ),
+            else_=referral_codes.c.state,
+        ),
+        ended_at=case(
+            (
+                _LAST_USE,
+                bindparam("now"),
+            ),
+            else_=referral_codes.c.ended_at,
+        ),
+    )
+    .returning(*referral_codes.c)
+)
 
 
 class SqlaReferralCodeRepository(ReferralCodeRepository):
     def __init__(self, session: AsyncSession, events: EventRecorder) -> None:
         self._session = session
         self._events = events
-        self._queues_writers = session.get_bind().dialect.name == "postgresql"
 
     async def add(self, code: ReferralCode) -> None:
         try:
@@ -49,6 +75,7 @@ class SqlaReferralCodeRepository(ReferralCodeRepository):
                     state=code.state.value,
                     created_at=code.created_at,
                     expires_at=code.expires_at,
+                    max_uses=code.max_uses,
                 )
             )
         except IntegrityError as error:
@@ -67,8 +94,6 @@ class SqlaReferralCodeRepository(ReferralCodeRepository):
         return None if row is None else _to_code(row)
 
     async def end(self, code: ReferralCode, state: CodeState, at: datetime) -> bool:
-        if self._queues_writers:
-            await self._session.execute(_TAKE_CODE, {"code": code.code})
         ended = await self._session.execute(
             update(referral_codes)
             .where(referral_codes.c.id == code.id, referral_codes.c.state == _ACTIVE)
@@ -79,16 +104,14 @@ class SqlaReferralCodeRepository(ReferralCodeRepository):
         self._events.record(code_event(code, state, at))
         return True
 
-    async def live_by_code(self, code: str, now: datetime) -> ReferralCode | None:
-        if self._queues_writers:
-            await self._session.execute(_SHARE_CODE, {"code": code})
-        query = select(referral_codes).where(
-            referral_codes.c.code == code,
-            referral_codes.c.state == _ACTIVE,
-            referral_codes.c.expires_at > now,
-        )
-        row = (await self._session.execute(query)).mappings().one_or_none()
-        return None if row is None else _to_code(row)
+    async def claim_use(self, code: str, now: datetime) -> ReferralCode | None:
+        row = (await self._session.execute(_CLAIM_USE, {"spelling": code, "now": now})).mappings().one_or_none()
+        if row is None:
+            return None
+        claimed = _to_code(row)
+        if claimed.state is CodeState.SPENT:
+            self._events.record(code_event(claimed, CodeState.SPENT, now))
+        return claimed
 
     async def expire_due(self, now: datetime, limit: int) -> Sequence[ReferralCode]:
         # SKIP LOCKED: another process expiring at the same time takes other rows instead of queueing behind
@@ -125,4 +148,6 @@ def _to_code(row: Any) -> ReferralCode:
         created_at=row["created_at"],
         expires_at=row["expires_at"],
         state=CodeState(row["state"]),
+        max_uses=row["max_uses"],
+        uses=row["uses"],
     )

@@ -1,7 +1,9 @@
 """Referrals and their lifecycle, with the referee's email beside each."""
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 from uuid import UUID
@@ -13,7 +15,16 @@ from referrals.adapters.persistence.reads import CommittedReads
 from referrals.adapters.persistence.tables import referrals, users
 from referrals.application.ports.events import EventRecorder
 from referrals.application.ports.referrals import ReferralCounts, ReferralFilter, ReferralQueries, ReferralRepository
-from referrals.domain.referral import Referral, ReferralState, VoidReason, referral_event
+from referrals.domain.referral import (
+    FlagReason,
+    Referral,
+    ReferralFlag,
+    ReferralState,
+    VoidReason,
+    creation_events,
+    event_instant,
+    referral_event,
+)
 
 _WITH_EMAIL = select(referrals, users.c.email).join(users, users.c.id == referrals.c.id)
 # The write path's statements are built once, their values sent as parameters: building a statement with its
@@ -31,7 +42,13 @@ _SAVE = (
         voided_at=bindparam("new_voided_at"),
         void_reason=bindparam("new_void_reason"),
         void_note=bindparam("new_void_note"),
+        approved_at=bindparam("new_approved_at"),
     )
+)
+_HOLD_CONVERSION = (
+    update(referrals)
+    .where(referrals.c.id == bindparam("referee_id"), referrals.c.held_conversion_id.is_(None))
+    .values(held_conversion_id=bindparam("conversion_id"))
 )
 
 
@@ -44,9 +61,11 @@ async def add_referral(session: AsyncSession, events: EventRecorder, referral: R
             "referrer_id": referral.referrer_id,
             "state": referral.state.value,
             "created_at": referral.created_at,
+            "flags": _flags_document(referral.flags),
         },
     )
-    events.record(referral_event(referral, referral.created_at))
+    for event in creation_events(referral):
+        events.record(event)
 
 
 class SqlaReferralQueries(ReferralQueries):
@@ -130,10 +149,15 @@ class SqlaReferralRepository(ReferralRepository):
                 "new_voided_at": referral.voided_at,
                 "new_void_reason": None if referral.void_reason is None else referral.void_reason.value,
                 "new_void_note": note,
+                "new_approved_at": referral.approved_at,
             },
         )
-        at = referral.voided_at if referral.state is ReferralState.VOIDED else referral.qualified_at
-        self._events.record(referral_event(referral, at or referral.created_at))
+        self._events.record(referral_event(referral, event_instant(referral)))
+
+    async def hold_conversion(self, referral: Referral) -> None:
+        await self._session.execute(
+            _HOLD_CONVERSION, {"referee_id": referral.id, "conversion_id": referral.held_conversion_id}
+        )
 
 
 def _to_referral(row: Any) -> Referral:
@@ -146,4 +170,24 @@ def _to_referral(row: Any) -> Referral:
         qualified_at=row["qualified_at"],
         voided_at=row["voided_at"],
         void_reason=None if row["void_reason"] is None else VoidReason(row["void_reason"]),
+        flags=_flags_from(row["flags"]),
+        approved_at=row["approved_at"],
+        held_conversion_id=row["held_conversion_id"],
+    )
+
+
+def _flags_document(flags: Sequence[ReferralFlag]) -> str | None:
+    if not flags:
+        return None
+    return json.dumps(
+        [{"reason": f.reason.value, "detected_at": f.detected_at.isoformat(), "detail": f.detail} for f in flags]
+    )
+
+
+def _flags_from(document: str | None) -> tuple[ReferralFlag, ...]:
+    if document is None:
+        return ()
+    return tuple(
+        ReferralFlag(FlagReason(item["reason"]), datetime.fromisoformat(item["detected_at"]), item["detail"])
+        for item in json.loads(document)
     )

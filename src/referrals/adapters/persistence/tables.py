@@ -83,11 +83,15 @@ users = Table(
     Column("profile_avatar_url", String(255), nullable=True),
     Column("profile_enriched_at", UtcDateTime, nullable=True),
     Column("profile_source", String(32), nullable=True),
+    # The email with what providers fold into one mailbox folded (domain/mailboxes.py): one person, many spellings.
+    Column("mailbox_key", String(254), nullable=False, index=True),
     CheckConstraint("referrer_id IS NULL OR referrer_id <> id", name="not_self_referral"),
     Index(None, "referrer_id", "created_at"),
+    # Registrations on one code within the hour, for the velocity rule.
+    Index(None, "referred_with_code_id", "created_at"),
 )
 
-CODE_STATES = ("active", "deleted", "expired")
+CODE_STATES = ("active", "deleted", "expired", "spent")
 
 referral_codes = Table(
     "referral_codes",
@@ -99,8 +103,13 @@ referral_codes = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Column("ended_at", UtcDateTime, nullable=True),
+    # Registrations it may bring (NULL: no limit) and has brought; the last allowed one moves it to 'spent'.
+    Column("max_uses", Integer, nullable=True),
+    Column("uses", Integer, nullable=False, server_default="0"),
     CheckConstraint(f"state IN {CODE_STATES!r}", name="known_state"),
     CheckConstraint("expires_at > created_at", name="expires_after_creation"),
+    CheckConstraint("max_uses IS NULL OR max_uses BETWEEN 1 AND 1000000", name="max_uses_in_range"),
+    CheckConstraint("uses >= 0 AND (max_uses IS NULL OR uses <= max_uses)", name="uses_within_max"),
     # "Active" is a stored state because a partial index cannot depend on now(): the database itself
     # refuses a second active code, whatever races the application loses.
     Index(
@@ -175,7 +184,7 @@ api_keys = Table(
 )
 
 # The programme. A referral row exists for every user who registered with a code; its id is the referee's.
-REFERRAL_STATES = ("pending", "qualified", "voided")
+REFERRAL_STATES = ("pending", "flagged", "qualified", "voided")
 VOID_REASONS = ("fraud", "refund", "duplicate", "other")
 
 referrals = Table(
@@ -189,6 +198,10 @@ referrals = Table(
     Column("voided_at", UtcDateTime, nullable=True),
     Column("void_reason", String(16), nullable=True),
     Column("void_note", String(500), nullable=True),
+    # The fraud flags raised at registration with their evidence, as a JSON list (NULL: none), and the review.
+    Column("flags", Text, nullable=True),
+    Column("approved_at", UtcDateTime, nullable=True),
+    Column("held_conversion_id", String(255), ForeignKey("conversions.id", use_alter=True), nullable=True),
     CheckConstraint(f"state IN {REFERRAL_STATES!r}", name="known_state"),
     CheckConstraint(f"void_reason IS NULL OR void_reason IN {VOID_REASONS!r}", name="known_void_reason"),
     CheckConstraint("referrer_id <> id", name="not_self_referral"),

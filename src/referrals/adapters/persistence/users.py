@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -12,7 +13,8 @@ from referrals.adapters.persistence.tables import users
 from referrals.application.ports.accounts import UserQueries, UserRepository
 from referrals.application.ports.events import EventRecorder
 from referrals.domain.errors import EmailTaken, SelfReferral
-from referrals.domain.referral import Referral, ReferralState
+from referrals.domain.mailboxes import mailbox_key
+from referrals.domain.referral import ReferralFlag, new_referral
 from referrals.domain.user import EnrichedProfile, Profile, User
 
 # Built once, like every statement on a hot read path.
@@ -26,7 +28,7 @@ class SqlaUserRepository(UserRepository):
         self._session = session
         self._events = events
 
-    async def add(self, user: User) -> None:
+    async def add(self, user: User, referral_flags: Sequence[ReferralFlag] = ()) -> None:
         try:
             await self._session.execute(
                 insert(users).values(
@@ -36,19 +38,14 @@ class SqlaUserRepository(UserRepository):
                     created_at=user.created_at,
                     referrer_id=user.referrer_id,
                     referred_with_code_id=user.referred_with_code_id,
+                    mailbox_key=mailbox_key(user.email),
                 )
             )
         except IntegrityError as error:
             reraise_as_domain_error(error, _ERROR_BY_CONSTRAINT)
         if user.referrer_id is not None:
             # A user who registers with a code is a referral from that moment: both rows or neither.
-            referral = Referral(
-                id=user.id,
-                referrer_id=user.referrer_id,
-                email=user.email,
-                state=ReferralState.PENDING,
-                created_at=user.created_at,
-            )
+            referral = new_referral(user.id, user.referrer_id, user.email, user.created_at, referral_flags)
             await add_referral(self._session, self._events, referral)
 
     async def get(self, user_id: UUID) -> User | None:

@@ -39,13 +39,15 @@ async def register(
     data: JSONBody[RegisterRequest],
     register_user: FromDishka[RegisterUser],
     idempotent: FromDishka[IdempotentRequests],
+    clients: FromDishka[ClientIdentity],
     idempotency_key: IdempotencyKey = None,
 ) -> Response[UserResponse]:
     """Create an account. The email is stored in canonical form (trimmed, NFKC, lower-case), and checked with
     the email verifier when one is configured."""
+    registration = Registration(email=data.email, password=data.password, client=clients.of(request.scope))
 
     async def run() -> Response[UserResponse]:
-        return registered_response(await register_user(Registration(email=data.email, password=data.password)), request)
+        return registered_response(await register_user(registration), request)
 
     return await answer_once(request, idempotency_key, idempotent, client_owner, run)
 

@@ -43,12 +43,16 @@ async def create_code(
     idempotency_key: IdempotencyKey = None,
 ) -> Response[CreatedCodeResponse]:
     """Create the caller's referral code. `expires_at` is required: strictly in the future, at most a year ahead
-    (configurable). Only one code can be active at a time: delete the current one first."""
+    (configurable). Only one code can be active at a time: delete the current one first. With `max_uses`, the
+    code is spent once that many newcomers registered with it, and the caller may then create the next one."""
     expires_at = rfc3339(data.expires_at, "expires_at")
+    new_code = NewCode(owner_id=caller_id(request), expires_at=expires_at, max_uses=data.max_uses)
 
     async def run() -> CreatedCodeResponse:
-        code = await create(NewCode(owner_id=caller_id(request), expires_at=expires_at))
-        return CreatedCodeResponse(code=code.code, expires_at=code.expires_at, created_at=code.created_at)
+        code = await create(new_code)
+        return CreatedCodeResponse(
+            code=code.code, expires_at=code.expires_at, created_at=code.created_at, max_uses=code.max_uses
+        )
 
     return await answer_once(request, idempotency_key, idempotent, user_owner, run)
 

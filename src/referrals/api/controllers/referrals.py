@@ -7,6 +7,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from referrals.api.auth import BEARER_SECURITY
+from referrals.api.clients import ClientIdentity
 from referrals.api.idempotency import IdempotencyKey, answer_once, client_owner
 from referrals.api.injection import inject
 from referrals.api.openapi_operations import PublicOperation
@@ -40,11 +41,22 @@ async def register_with_referral(
     data: JSONBody[RegisterWithReferralRequest],
     register_user: FromDishka[RegisterUser],
     idempotent: FromDishka[IdempotentRequests],
+    clients: FromDishka[ClientIdentity],
     idempotency_key: IdempotencyKey = None,
 ) -> Response[UserResponse]:
     """Create an account as the referral of the owner of an active referral code. A taken email answers 409
-    even when the code is also wrong; an unknown, expired or deleted code answers one and the same 422."""
-    registration = Registration(email=data.email, password=data.password, referral_code=data.referral_code)
+    even when the code is also wrong; an unknown, expired, deleted or spent code answers one and the same 422.
+
+    Screened for referral fraud: an address whose mailbox is the code owner's own is refused (422
+    `self-referral`), as is a throwaway address (422 `disposable-email`, unless the operator flags or allows
+    them); a registration that shows a likely sign of one person behind both accounts is accepted, and its
+    referral is flagged for the operator's review: it earns nothing until approved."""
+    registration = Registration(
+        email=data.email,
+        password=data.password,
+        referral_code=data.referral_code,
+        client=clients.of(request.scope),
+    )
 
     async def run() -> Response[UserResponse]:
         return registered_response(await register_user(registration), request)

@@ -1,11 +1,13 @@
 """Accounts and sessions: who users are, how they prove it, what other services say of them."""
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from referrals.domain.referral import ReferralFlag
 from referrals.domain.refresh_token import RefreshToken
 from referrals.domain.user import EnrichedProfile, Profile, User
 
@@ -35,8 +37,10 @@ class AccessTokens(Protocol):
 
 
 class UserRepository(Protocol):
-    async def add(self, user: User) -> None:
-        """Raises ``EmailTaken`` when the canonical email already has an account."""
+    async def add(self, user: User, referral_flags: Sequence[ReferralFlag] = ()) -> None:
+        """Store the account, and its referral when it has a referrer: flagged for review when ``referral_flags``
+        name any signal, pending otherwise. Raises ``EmailTaken`` when the canonical email already has an account.
+        """
         ...
 
     async def get(self, user_id: UUID) -> User | None: ...

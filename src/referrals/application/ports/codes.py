@@ -30,8 +30,12 @@ class ReferralCodeRepository(Protocol):
         """Move an active code to a final state, and record that it did; False if it was no longer active."""
         ...
 
-    async def live_by_code(self, code: str, now: datetime) -> ReferralCode | None:
-        """The live code with this spelling, locked against deletion until the transaction ends."""
+    async def claim_use(self, code: str, now: datetime) -> ReferralCode | None:
+        """Count one registration on the live code with this spelling and return it as it now stands (``SPENT``
+        when that was its last allowed use, its event recorded); None when no live code has this spelling.
+
+        The code stays locked until the transaction ends: registrations on one code, and its end, take turns.
+        """
         ...
 
     async def expire_due(self, now: datetime, limit: int) -> Sequence[ReferralCode]:

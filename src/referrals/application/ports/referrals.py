@@ -17,12 +17,13 @@ class ReferralFilter:
 @dataclass(frozen=True, slots=True)
 class ReferralCounts:
     pending: int = 0
+    flagged: int = 0
     qualified: int = 0
     voided: int = 0
 
     @property
     def total(self) -> int:
-        return self.pending + self.qualified + self.voided
+        return self.pending + self.flagged + self.qualified + self.voided
 
 
 class ReferralQueries(Protocol):
@@ -44,4 +45,9 @@ class ReferralRepository(Protocol):
 
     async def save(self, referral: Referral, note: str | None = None) -> None:
         """Store the referral's new state (``note`` with a void) and record the event of that state."""
+        ...
+
+    async def hold_conversion(self, referral: Referral) -> None:
+        """Store the flagged referral's ``held_conversion_id`` unless one is held already (no state change, no
+        event: the conversion is honoured if the referral is approved)."""
         ...

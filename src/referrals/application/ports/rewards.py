@@ -26,6 +26,10 @@ class ConversionRepository(Protocol):
 
     async def get(self, conversion_id: str) -> StoredConversion | None: ...
 
+    async def mark_qualified(self, conversion_id: str) -> None:
+        """Record that the conversion qualified its referral after all (held while the referral was flagged)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class RewardFilter:

@@ -9,7 +9,13 @@ from referrals.application.ports.codes import CodeCache, ReferralCodeRepository
 from referrals.application.ports.common import Clock, TransactionManager
 from referrals.domain.codes import generate_code
 from referrals.domain.ids import new_id
-from referrals.domain.referral_code import CodeState, ReferralCode, check_expiry, must_retire_before_issuing
+from referrals.domain.referral_code import (
+    CodeState,
+    ReferralCode,
+    check_expiry,
+    check_max_uses,
+    must_retire_before_issuing,
+)
 
 # With 65 random bits a single collision is already unheard of; a handful of attempts is plenty.
 MAX_GENERATION_ATTEMPTS = 5
@@ -19,6 +25,7 @@ MAX_GENERATION_ATTEMPTS = 5
 class NewCode:
     owner_id: UUID
     expires_at: datetime
+    max_uses: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +42,13 @@ class CreateReferralCode:
     async def __call__(self, request: NewCode) -> ReferralCode:
         now = self.clock.now()
         check_expiry(request.expires_at, now, self.policy.max_lifetime)
+        check_max_uses(request.max_uses)
         owner = await self.users.get(request.owner_id)
         if owner is None:
             raise InvalidAccessToken
         for attempt in range(1, MAX_GENERATION_ATTEMPTS + 1):
             try:
-                code = await self._issue(request.owner_id, request.expires_at.astimezone(UTC), now)
+                code = await self._issue(request, now)
             except CodeCollision:
                 if attempt == MAX_GENERATION_ATTEMPTS:
                     raise
@@ -50,15 +58,20 @@ class CreateReferralCode:
         await self.cache.invalidate(owner.email)
         return code
 
-    async def _issue(self, owner_id: UUID, expires_at: datetime, now: datetime) -> ReferralCode:
+    async def _issue(self, request: NewCode, now: datetime) -> ReferralCode:
         async with self.transaction.write():
-            current = await self.codes.stored_active_of(owner_id)
+            current = await self.codes.stored_active_of(request.owner_id)
             if current is not None and must_retire_before_issuing(current, now):
                 # At its expiry, as the background expiry records it: whichever path gets there first (the
                 # conditional update lets only one), the event says the same.
                 await self.codes.end(current, CodeState.EXPIRED, current.expires_at)
             code = ReferralCode(
-                id=new_id(), owner_id=owner_id, code=generate_code(), created_at=now, expires_at=expires_at
+                id=new_id(),
+                owner_id=request.owner_id,
+                code=generate_code(),
+                created_at=now,
+                expires_at=request.expires_at.astimezone(UTC),
+                max_uses=request.max_uses,
             )
             await self.codes.add(code)
         return code

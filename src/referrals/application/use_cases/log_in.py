@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from referrals.application.errors import InvalidCredentials
 from referrals.application.ports.accounts import PasswordHasher, UserQueries, UserRepository
 from referrals.application.ports.common import Clock, TransactionManager
+from referrals.application.ports.fraud import ClientFingerprints, ClientSightings
 from referrals.application.sessions import SessionTokens, TokenPair
 from referrals.application.throttling import LoginThrottle
 from referrals.domain.emails import DomainNames, email_to_find
@@ -31,6 +32,8 @@ class LogIn:
     clock: Clock
     throttle: LoginThrottle
     domain_names: DomainNames
+    fingerprints: ClientFingerprints
+    sightings: ClientSightings
 
     async def __call__(self, credentials: Credentials) -> TokenPair:
         try:
@@ -38,9 +41,9 @@ class LogIn:
         except InvalidEmail:
             account = None
         async with self.throttle.attempt(account or credentials.email, credentials.client):
-            return await self._log_in(account, credentials.password)
+            return await self._log_in(account, credentials.password, credentials.client)
 
-    async def _log_in(self, account: str | None, typed: str) -> TokenPair:
+    async def _log_in(self, account: str | None, typed: str, client: str) -> TokenPair:
         # A committed read: nothing holds a database connection while the password is verified.
         user = None if account is None else await self.accounts.by_email(account)
         stored_hash = None if user is None else user.password_hash
@@ -55,7 +58,12 @@ class LogIn:
         new_hash = None
         if typed_hash_verified or self.hasher.needs_rehash(user.password_hash):
             new_hash = await self.hasher.hash(password)
+        now = self.clock.now()
+        # Where the user logged in from, for the referral fraud rules: a keyed hash, kept for hours.
+        fingerprint = self.fingerprints.of(client)
         async with self.transaction.write():
             if new_hash is not None:
                 await self.users.set_password_hash(user.id, new_hash)
-            return await self.sessions.issue(user.id, family_id=new_id(), now=self.clock.now())
+            if fingerprint is not None:
+                await self.sightings.record(user.id, fingerprint, now)
+            return await self.sessions.issue(user.id, family_id=new_id(), now=now)

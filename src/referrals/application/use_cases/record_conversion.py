@@ -8,15 +8,15 @@ from referrals.application.ports.common import Clock, TransactionManager
 from referrals.application.ports.programme import ProgrammeRepository
 from referrals.application.ports.referrals import ReferralQueries, ReferralRepository
 from referrals.application.ports.rewards import ConversionRepository, RewardQueries, RewardRepository
+from referrals.application.qualification import qualify
 from referrals.domain.conversion import Conversion
 from referrals.domain.emails import DomainNames, email_to_find
 from referrals.domain.errors import InvalidEmail
-from referrals.domain.ids import new_id
 from referrals.domain.money import Money
-from referrals.domain.programme import Programme, RewardRule
+from referrals.domain.programme import Programme
 from referrals.domain.programme_errors import ConversionIdReused, InvalidConversion, UnknownConversionUser
 from referrals.domain.referral import Referral, ReferralState
-from referrals.domain.reward import Reward, RewardRole, RewardState
+from referrals.domain.reward import Reward
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,7 @@ class RecordedConversion:
 @dataclass(frozen=True, slots=True)
 class RecordConversion:
     """Store a conversion; the first qualifying one of a pending referral qualifies it and grants its rewards.
+    A flagged referral holds its first qualifying conversion until the operator approves or voids it.
 
     Every rule a race could break is settled by the database: the conversion's id is its key, the referral is
     locked while it qualifies, a referrer's grants take turns on the referrer's row, and a referral holds at most
@@ -77,18 +78,26 @@ class RecordConversion:
             # The referral first: while it is locked, this report's verdict cannot go stale.
             referral = await self.referrals.lock(user_id)
             programme = await self._programme_qualified_under(referral, conversion)
-            if not await self.conversions.add(conversion, qualified=programme is not None):
+            # A flagged referral's qualifying conversion is stored and held: it qualifies nothing until approved.
+            qualifies = programme is not None and referral is not None and referral.state is ReferralState.PENDING
+            if not await self.conversions.add(conversion, qualified=qualifies):
                 stored = await self.conversions.get(conversion.id)
             else:
                 stored = None
                 rewards: list[Reward] = []
                 if referral is not None and programme is not None:
-                    referral, rewards = await self._qualify(referral, programme, conversion, now)
+                    if qualifies:
+                        referral, rewards = await qualify(
+                            self.referrals, self.rewards, referral, programme, conversion, now
+                        )
+                    elif (held := referral.holding(conversion.id)) is not referral:
+                        await self.referrals.hold_conversion(held)
+                        referral = held
         if stored is not None:
             return await self._replay(report, conversion, stored.conversion, stored.qualified, now)
         return RecordedConversion(
             conversion=conversion,
-            qualified=programme is not None,
+            qualified=qualifies,
             referral=referral,
             rewards=[reward.as_of(now) for reward in rewards],
             created=True,
@@ -113,66 +122,14 @@ class RecordConversion:
         return user.id
 
     async def _programme_qualified_under(self, referral: Referral | None, conversion: Conversion) -> Programme | None:
-        """The programme in force, when the conversion qualifies the (pending) referral under it."""
-        if referral is None or referral.state is not ReferralState.PENDING:
+        """The programme in force, when the conversion qualifies the (pending or flagged) referral under it."""
+        if referral is None or referral.state not in {ReferralState.PENDING, ReferralState.FLAGGED}:
             return None
         programme = await self.programme.current()
         qualifies = programme.terms.qualifies(
             referral.created_at, conversion.type, conversion.occurred_at, conversion.value
         )
         return programme if qualifies else None
-
-    async def _qualify(
-        self, referral: Referral, programme: Programme, conversion: Conversion, now: datetime
-    ) -> tuple[Referral, list[Reward]]:
-        """The referral qualified by the (stored) conversion, and the rewards that granted."""
-        qualified = referral.qualified(now)
-        await self.referrals.save(qualified)
-        terms = programme.terms
-        granted = []
-        referrer_reward = self._reward(programme, terms.referrer_reward, referral, RewardRole.REFERRER, conversion)
-        if referrer_reward is not None and await self._under_cap(programme, referral.referrer_id):
-            granted.append(referrer_reward)
-        referee_reward = self._reward(programme, terms.referee_reward, referral, RewardRole.REFEREE, conversion)
-        if referee_reward is not None:
-            granted.append(referee_reward)
-        for reward in granted:
-            await self.rewards.add(reward)
-        return qualified, granted
-
-    async def _under_cap(self, programme: Programme, referrer_id: UUID) -> bool:
-        cap = programme.terms.max_rewarded_referrals_per_referrer
-        # Taken even without a cap: grants to one referrer take turns either way, and the count is one index read.
-        held = await self.rewards.hold_grants_to(referrer_id)
-        return cap is None or held < cap
-
-    def _reward(
-        self,
-        programme: Programme,
-        rule: RewardRule | None,
-        referral: Referral,
-        role: RewardRole,
-        conversion: Conversion,
-    ) -> Reward | None:
-        earned = None if rule is None else rule.earned_on(conversion.value)
-        if earned is None:
-            return None
-        now = conversion.received_at
-        available_at = conversion.occurred_at + programme.terms.hold
-        return Reward(
-            id=new_id(),
-            referral_id=referral.id,
-            user_id=referral.referrer_id if role is RewardRole.REFERRER else referral.id,
-            role=role,
-            amount=earned.amount,
-            currency=earned.currency,
-            # A conversion reported after its hold already ended earns a reward that is available at once.
-            state=RewardState.AVAILABLE if available_at <= now else RewardState.PENDING,
-            created_at=now,
-            available_at=available_at,
-            program_version=programme.version,
-            conversion_id=conversion.id,
-        )
 
     async def _replay(
         self, report: ConversionReport, reported: Conversion, stored: Conversion, qualified: bool, now: datetime

@@ -4,6 +4,7 @@ from referrals.bootstrap.config import (
     BackgroundSettings,
     CodeSettings,
     DatabaseSettings,
+    FraudSettings,
     IntegrationSettings,
     RateLimitSettings,
     SecuritySettings,
@@ -55,3 +56,7 @@ class SettingsProvider(Provider):
     @provide
     def webhooks(self, settings: Settings) -> WebhookSettings:
         return settings.webhooks
+
+    @provide
+    def fraud(self, settings: Settings) -> FraudSettings:
+        return settings.fraud
