@@ -1,7 +1,12 @@
 """Referral fraud: mailbox keys, codes with a use limit, flagged referrals and their review, client sightings.
 
-Every existing account gets the mailbox key of its email (as domain/mailboxes.py folds it today); existing codes
-have no limit and count no uses; existing referrals keep their state, with no flags.
+Every existing account gets the mailbox key of its email, as domain/mailboxes.py folds it at upgrade time (a
+later change of the folding rules re-derives stored keys in a migration of its own); existing codes have no limit
+and count no uses; existing referrals keep their state, with no flags. The keys are computed in Python, so this
+revision runs online only.
+
+Downgrading makes flagged referrals pending and spent codes deleted; a conversion held by a flagged referral stays
+stored, unqualified, with nothing left to honour it.
 
 Revision ID: 0013
 Revises: 0012
@@ -11,7 +16,7 @@ Create Date: 2026-12-07
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 from referrals.domain.mailboxes import mailbox_key
 
@@ -101,6 +106,9 @@ def downgrade() -> None:
 
 
 def _backfill_mailbox_keys() -> None:
+    if context.is_offline_mode():
+        msg = "0013 derives mailbox keys in Python from the stored emails: run it against the database, not --sql"
+        raise RuntimeError(msg)
     connection = op.get_bind()
     users = sa.table("users", sa.column("id", sa.Uuid()), sa.column("email", sa.String()))
     keys = sa.table("users", sa.column("id", sa.Uuid()), sa.column("mailbox_key", sa.String()))

@@ -306,3 +306,15 @@ async def test_the_created_code_shows_its_limit(api: Api) -> None:
     created = await api.client.post("/referral-code/create", json=code_body(max_uses=50), headers=ada.headers)
 
     assert (created.status_code, created.json()["max_uses"]) == (201, 50)
+
+
+async def test_the_referrer_sees_that_a_referral_is_held_but_not_why(api: Api, operator: Operator) -> None:
+    ada, code = await referrer_from(api, "ada@example.com", OFFICE)
+    referee_id = (await sign_up(api, "grace@example.org", OFFICE, code)).json()["id"]
+
+    (seen_by_referrer,) = (await api.client.get(f"/referrals/{ada.id}", headers=ada.headers)).json()["items"]
+    seen_by_operator = (await operator.read(f"/referrals/{ada.id}")).json()["items"][0]
+
+    assert seen_by_referrer["id"] == referee_id
+    assert (seen_by_referrer["state"], seen_by_referrer["flags"], seen_by_referrer["evidence"]) == ("flagged", [], [])
+    assert (seen_by_operator["state"], seen_by_operator["flags"]) == ("flagged", ["same_client"])

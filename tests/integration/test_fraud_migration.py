@@ -1,5 +1,6 @@
 """Migration 0013 on a database that already holds accounts, codes and referrals: each account gets its mailbox
-key, codes keep working without a limit, referrals keep their state without flags; downgrading gives it back."""
+key, codes keep working without a limit, referrals keep their state without flags; downgrading keeps every row,
+a flagged referral pending again and a spent code ended as a deleted one."""
 
 import asyncio
 from datetime import UTC, datetime, timedelta
@@ -74,9 +75,16 @@ async def test_upgrading_keys_every_mailbox_and_keeps_codes_and_referrals_as_the
                 await connection.execute(sa.text("SELECT state, flags, approved_at FROM referrals"))
             ).one()
 
+        # What only the new schema can hold: a flagged referral, a spent code.
+        async with engine.begin() as connection:
+            await connection.execute(sa.text("UPDATE referrals SET state = 'flagged', flags = '[]'"))
+            await connection.execute(sa.text("UPDATE referral_codes SET state = 'spent', uses = 1, max_uses = 1"))
         await asyncio.to_thread(command.downgrade, config, BEFORE)
         async with engine.connect() as connection:
             emails_after_downgrade = set((await connection.execute(sa.text("SELECT email FROM users"))).scalars())
+            states_after_downgrade = (
+                await connection.execute(sa.text("SELECT r.state, c.state FROM referrals r, referral_codes c"))
+            ).one()
     finally:
         await engine.dispose()
 
@@ -84,3 +92,4 @@ async def test_upgrading_keys_every_mailbox_and_keeps_codes_and_referrals_as_the
     assert tuple(stored_code) == ("active", 0, None)
     assert tuple(stored_referral) == ("qualified", None, None)
     assert emails_after_downgrade == {ada["email"], grace["email"]}
+    assert tuple(states_after_downgrade) == ("pending", "deleted")

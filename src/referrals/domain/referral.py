@@ -103,6 +103,11 @@ class Referral:
             return self
         return replace(self, held_conversion_id=conversion_id)
 
+    def as_the_referrer_sees_it(self) -> "Referral":
+        """Its state, without the review's evidence: why a referral is held is the operator's to know (it speaks
+        of the referee's other accounts, and would teach a fraudster which rule caught them)."""
+        return replace(self, flags=(), held_conversion_id=None)
+
     def voided(self, reason: VoidReason, at: datetime) -> "Referral":
         if self.state is ReferralState.VOIDED:
             raise ReferralAlreadyVoided

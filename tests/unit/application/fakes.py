@@ -141,6 +141,11 @@ class Database:
 class FakeTransactionManager(TransactionManager, EventRecorder):
     def __init__(self, database: Database) -> None:
         self._database = database
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        assert self._database.open_snapshot is not None, "an action after the commit of no transaction"
+        self._after_commit.append(action)
 
     def record(self, event: DomainEvent) -> None:
         assert self._database.open_snapshot is not None, f"{event.type} recorded outside a write transaction"
@@ -160,10 +165,14 @@ class FakeTransactionManager(TransactionManager, EventRecorder):
                 table.clear()
                 table.update(getattr(saved, name))
             database.journal.append(ROLLBACK)
+            self._after_commit.clear()
             raise
         finally:
             database.open_snapshot = None
         database.journal.append(COMMIT)
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            await action()
 
 
 class FakeUserRepository(UserRepository, UserQueries):

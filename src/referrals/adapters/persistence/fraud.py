@@ -15,6 +15,10 @@ _ON_CODE_SINCE = select(func.count()).where(
     users.c.referred_with_code_id == bindparam("code_id"), users.c.created_at >= bindparam("since")
 )
 _ON_MAILBOX = select(func.count()).where(users.c.mailbox_key == bindparam("key"))
+# Registrations on one mailbox key take turns from their count to their commit, so the second of two at once
+# counts the first. SQLite's writers take turns anyway.
+_MAILBOX_TURNS = 0x6D61_696C  # "mail", a class of two-part advisory keys nothing else uses
+_TAKE_MAILBOX_TURN = select(func.pg_advisory_xact_lock(_MAILBOX_TURNS, func.hashtext(bindparam("key"))))
 _LAST_SEEN = select(client_sightings.c.seen_at).where(
     client_sightings.c.user_id == bindparam("user_id"),
     client_sightings.c.fingerprint == bindparam("fingerprint"),
@@ -41,11 +45,14 @@ _UPSERTS: dict[str, Executable] = {
 class SqlaRegistrationCounts(RegistrationCounts):
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._takes_turns = session.get_bind().dialect.name == "postgresql"
 
     async def registrations_on_code(self, code_id: UUID, since: datetime) -> int:
         return int(await self._session.scalar(_ON_CODE_SINCE, {"code_id": code_id, "since": since}) or 0)
 
     async def accounts_on_mailbox(self, key: str) -> int:
+        if self._takes_turns:
+            await self._session.execute(_TAKE_MAILBOX_TURN, {"key": key})
         return int(await self._session.scalar(_ON_MAILBOX, {"key": key}) or 0)
 
 
@@ -71,7 +78,9 @@ class SqlaClientSightings(ClientSightings):
         )
         result = await self._session.execute(
             delete(client_sightings).where(
-                tuple_(client_sightings.c.user_id, client_sightings.c.fingerprint).in_(oldest)
+                tuple_(client_sightings.c.user_id, client_sightings.c.fingerprint).in_(oldest),
+                # Again on the row as it stands once its lock is had: a login may have just moved it forward.
+                client_sightings.c.seen_at < before,
             )
         )
         return int(result.rowcount)  # type: ignore[attr-defined]  # a DELETE's result has a row count

@@ -1,4 +1,4 @@
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
@@ -36,6 +36,7 @@ class SqlaUnitOfWork(TransactionManager, HeldTransaction, EventRecorder):
         self._recorded_any = False
         self._pending: list[DomainEvent] | None = None
         self._hold: _Hold | None = None
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
 
     async def _begin_writing(self) -> None:
         await self._session.connection(execution_options={SQLITE_WRITE_TRANSACTION: True})
@@ -45,6 +46,12 @@ class SqlaUnitOfWork(TransactionManager, HeldTransaction, EventRecorder):
             msg = f"{event.type} recorded outside a write transaction"
             raise RuntimeError(msg)
         self._pending.append(event)
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        if self._pending is None:
+            msg = "an action after the commit of no transaction"
+            raise RuntimeError(msg)
+        self._after_commit.append(action)
 
     @asynccontextmanager
     async def held(self) -> AsyncIterator[None]:
@@ -56,6 +63,7 @@ class SqlaUnitOfWork(TransactionManager, HeldTransaction, EventRecorder):
                 yield
             except BaseException:
                 await self._session.rollback()
+                self._after_commit.clear()
                 raise
             finally:
                 self._hold = None
@@ -88,6 +96,9 @@ class SqlaUnitOfWork(TransactionManager, HeldTransaction, EventRecorder):
         if self._recorded_any:
             self._recorded_any = False
             self._committed.notify()
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            await action()
 
     async def _end_reads(self) -> None:
         if self._session.in_transaction():
@@ -105,6 +116,7 @@ class SqlaUnitOfWork(TransactionManager, HeldTransaction, EventRecorder):
         except BaseException:
             await self._session.rollback()
             self._recorded_any = False
+            self._after_commit.clear()
             raise
         finally:
             self._pending = None

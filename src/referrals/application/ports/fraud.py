@@ -43,5 +43,6 @@ class RegistrationCounts(Protocol):
         ...
 
     async def accounts_on_mailbox(self, key: str) -> int:
-        """Accounts whose mailbox key is ``key``."""
+        """Accounts whose mailbox key is ``key``. Registrations that ask about one key take turns from here to
+        their commit, so that of two registering on one mailbox at once, the second counts the first."""
         ...

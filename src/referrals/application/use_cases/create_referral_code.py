@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from uuid import UUID
 
 from referrals.application.errors import CodeCollision, InvalidAccessToken
@@ -48,18 +49,18 @@ class CreateReferralCode:
             raise InvalidAccessToken
         for attempt in range(1, MAX_GENERATION_ATTEMPTS + 1):
             try:
-                code = await self._issue(request, now)
+                code = await self._issue(request, owner.email, now)
             except CodeCollision:
                 if attempt == MAX_GENERATION_ATTEMPTS:
                     raise
             else:
                 break
-        # After the commit: a reader that missed before it must not be able to cache the old answer.
-        await self.cache.invalidate(owner.email)
         return code
 
-    async def _issue(self, request: NewCode, now: datetime) -> ReferralCode:
+    async def _issue(self, request: NewCode, owner_email: str, now: datetime) -> ReferralCode:
         async with self.transaction.write():
+            # After the commit: a reader that missed before it must not be able to cache the old answer.
+            self.transaction.after_commit(partial(self.cache.invalidate, owner_email))
             current = await self.codes.stored_active_of(request.owner_id)
             if current is not None and must_retire_before_issuing(current, now):
                 # At its expiry, as the background expiry records it: whichever path gets there first (the

@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from functools import partial
 from uuid import UUID
 
 from referrals.application.errors import InvalidAccessToken
@@ -29,4 +30,5 @@ class DeleteReferralCode:
             if current is None or not current.is_active(now):
                 raise NoActiveCode
             await self.codes.end(current, CodeState.DELETED, now)
-        await self.cache.invalidate(owner.email)
+            # After the commit: a reader that missed before it must not be able to cache the deleted code.
+            self.transaction.after_commit(partial(self.cache.invalidate, owner.email))

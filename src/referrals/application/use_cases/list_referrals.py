@@ -3,7 +3,7 @@ from uuid import UUID
 
 from referrals.application.access import check_may_read_referrer
 from referrals.application.pages import Page, PageRequest
-from referrals.application.ports.operators import Caller
+from referrals.application.ports.operators import Caller, UserCaller
 from referrals.application.ports.referrals import ReferralFilter, ReferralQueries
 from referrals.domain.referral import Referral, ReferralState
 
@@ -18,7 +18,8 @@ class ReferralsRequest:
 
 @dataclass(frozen=True, slots=True)
 class ListReferrals:
-    """A referrer's referrals, newest first: for the referrer, or a key that may read referrals."""
+    """A referrer's referrals, newest first: for the referrer, or a key that may read referrals. The referrer sees
+    that a referral is flagged, not why."""
 
     queries: ReferralQueries
 
@@ -27,6 +28,8 @@ class ListReferrals:
         page = request.page.clamped()
         where = ReferralFilter(referrer_id=request.referrer_id, state=request.state)
         items, total = await self.queries.page(where, page.limit, page.offset)
+        if isinstance(request.caller, UserCaller):
+            items = [referral.as_the_referrer_sees_it() for referral in items]
         return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 

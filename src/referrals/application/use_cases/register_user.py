@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from referrals.application.email_verification import EmailGate
@@ -92,16 +93,15 @@ class RegisterUser:
                 referred_with_code_id=None if referral_code is None else referral_code.id,
             )
             flags: tuple[ReferralFlag, ...] = ()
-            referrer_email: str | None = None
             if referral_code is not None:
                 referrer_email = await self._email_of(referral_code)
                 flags = await self.screening.flags(newcomer, referral_code, referrer_email, throwaway_domain, now)
+                if referral_code.state is CodeState.SPENT:
+                    # Once committed: a lookup that missed before the commit must not cache the spent code.
+                    self.transaction.after_commit(partial(self.cache.invalidate, referrer_email))
             await self.users.add(user, referral_flags=flags)
             if newcomer.fingerprint is not None:
                 await self.sightings.record(user.id, newcomer.fingerprint, now)
-        if referral_code is not None and referral_code.state is CodeState.SPENT and referrer_email is not None:
-            # After the commit, as a delete does: a lookup that missed before it must not cache the spent code.
-            await self.cache.invalidate(referrer_email)
         return user
 
     async def _email_of(self, code: ReferralCode) -> str:
