@@ -23,11 +23,12 @@ from typing import Any
 
 import httpx
 import msgspec
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from referrals.adapters.persistence import tables
 from referrals.domain.codes import generate_code
+from referrals.domain.mailboxes import mailbox_key
 from referrals.domain.referral import Referral, ReferralState, referral_event
 
 # C1 and C1k last: the conversions still queued when wrk stops are answered after it, and would weigh on what
@@ -67,6 +68,13 @@ def referees_for(scenarios: Collection[str], duration: int) -> int:
     if not any(scenario in scenarios for scenario in SCENARIOS):
         return 0
     return max(10_000, 2_500 * duration)
+
+
+def with_mailbox_keys(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Users' rows as registering stores them: with the mailbox key of their email."""
+    if table.name != "users":
+        return rows
+    return [{**row, "mailbox_key": mailbox_key(str(row["email"]))} for row in rows]
 
 
 async def seed(
@@ -146,7 +154,7 @@ async def seed(
         (tables.events, events),
     ):
         for start in range(0, len(rows), _BATCH):
-            await connection.execute(insert(table), rows[start : start + _BATCH])
+            await connection.execute(insert(table), with_mailbox_keys(table, rows[start : start + _BATCH]))
     print(
         f"   seeded a referrer with {len(big_users)} referrals ({len(rewards)} rewarded), "
         f"{len(events)} events and {len(c1_users)} pending referees for C1",

@@ -412,7 +412,7 @@ async def seed_all(
     async with engine.begin() as connection:
         for table, rows in ((users, referrers), (referral_codes, codes), (users, referrals), (referral_rows, pending)):
             for start in range(0, len(rows), 2000):
-                await connection.execute(insert(table), rows[start : start + 2000])
+                await connection.execute(insert(table), programme.with_mailbox_keys(table, rows[start : start + 2000]))
         print(f"   seeded {len(referrers)} referrers with codes and {len(referrals)} referrals", flush=True)
         seeded = (
             await programme.seed(connection, referrers, codes, password_hash, now, referees, work) if referees else None

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 import msgspec
-from sqlalchemy import ColumnElement, Executable, and_, delete, select, tuple_
+from sqlalchemy import ColumnElement, Executable, and_, bindparam, delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,15 +19,19 @@ def _this(owner: str, key: str) -> ColumnElement[bool]:
     return and_(idempotency_keys.c.owner == owner, idempotency_keys.c.key == key)
 
 
-def _keep_unless_kept(dialect: str, created_since: datetime) -> Executable:
+def _keep_unless_kept(dialect: str) -> Executable:
     """INSERT … ON CONFLICT DO UPDATE … WHERE the row is past keeping: of copies that commit at once, the first
     inserts and the others find its row (PostgreSQL makes them wait for its commit) and update nothing."""
     insert = postgresql.insert(idempotency_keys) if dialect == "postgresql" else sqlite.insert(idempotency_keys)
     return insert.on_conflict_do_update(
         index_elements=["owner", "key"],
         set_={name: insert.excluded[name] for name in _KEPT},
-        where=idempotency_keys.c.created_at < created_since,
+        where=idempotency_keys.c.created_at < bindparam("kept_since"),
     )
+
+
+# Built once per dialect, the values sent as parameters: building it costs more than running it.
+_KEEP_UNLESS_KEPT = {dialect: _keep_unless_kept(dialect) for dialect in ("postgresql", "sqlite")}
 
 
 class SqlaIdempotencyRecords(IdempotencyRecords):
@@ -59,8 +63,9 @@ class SqlaIdempotencyRecords(IdempotencyRecords):
             "media_type": answer.media_type,
             "headers": _HEADERS.encode(dict(answer.headers)).decode(),
             "body": answer.body,
+            "kept_since": created_since,
         }
-        statement = _keep_unless_kept(self._session.get_bind().dialect.name, created_since)
+        statement = _KEEP_UNLESS_KEPT[self._session.get_bind().dialect.name]
         kept = await self._session.execute(statement, row)
         return bool(kept.rowcount)  # type: ignore[attr-defined]  # an INSERT's result has a row count
 
