@@ -236,7 +236,7 @@ async def test_a_flagged_referral_holds_its_conversion_until_approved(
     again = await operator.write(f"/admin/referrals/{referee_id}/approve")
     rewards = (await operator.read(f"/admin/rewards?user_id={ada.id}")).json()["items"]
     replayed = await operator.convert(id="order-1", user_id=referee_id, type="purchase", amount=5000, currency="USD")
-    feed = (await operator.read("/admin/events?type=referral.flagged&type=referral.approved&limit=100")).json()
+    feed = (await operator.read("/admin/events?type=referral.flagged&type=referral.approved&limit=1000")).json()
 
     assert converted.status_code == 201
     assert (converted.json()["qualified"], converted.json()["rewards"]) == (False, [])

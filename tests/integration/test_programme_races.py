@@ -34,6 +34,7 @@ from referrals.domain.referral import Referral, ReferralState, VoidReason
 from referrals.domain.reward import Reward, RewardRole, RewardState
 from referrals.domain.user import User
 from tests.conftest import make_settings
+from tests.integration.tally_checks import assert_tallies_agree
 
 UseCase = TypeVar("UseCase")
 Result = TypeVar("Result")
@@ -169,6 +170,7 @@ async def test_concurrent_conversions_of_one_referee_qualify_its_referral_once(
     assert await scalar(engine, select(func.count()).select_from(conversions)) == 10
     assert await scalar(engine, select(func.count()).where(conversions.c.qualified)) == 1
     assert (await events_of(engine, referee.id)).count(EventType.REFERRAL_QUALIFIED.value) == 1
+    await assert_tallies_agree(engine)
 
 
 @pytest.mark.parametrize("occurred_at_given", [True, False], ids=["occurred-at-given", "occurred-at-left-to-service"])
@@ -222,6 +224,7 @@ async def test_referees_of_one_referrer_converting_at_once_earn_the_referrer_no_
         any(reward.role is RewardRole.REFERRER for reward in outcome.rewards) for outcome in outcomes
     )
     assert answered_with_referrer_reward == cap
+    await assert_tallies_agree(engine)
 
 
 async def attempt(action: Awaitable[Result]) -> Result | DomainError:
@@ -271,6 +274,7 @@ async def test_voiding_a_reward_while_redeeming_it_lets_exactly_one_win(
             assert isinstance(voided, Reward), voided
             assert ("referee", "voided") in stored
             assert settled == [EventType.REWARD_VOIDED.value]
+    await assert_tallies_agree(engine)
 
 
 async def test_voiding_a_referral_while_redeeming_its_reward_lets_exactly_one_win(
@@ -301,6 +305,7 @@ async def test_voiding_a_referral_while_redeeming_its_reward_lets_exactly_one_wi
             assert not isinstance(voided, DomainError), voided
             assert state == ReferralState.VOIDED.value
             assert stored == [("referee", "voided"), ("referrer", "voided")]
+    await assert_tallies_agree(engine)
 
 
 @pytest.mark.parametrize("batch", [3, 500], ids=["small-batches", "one-batch"])
@@ -336,3 +341,4 @@ async def test_two_schedulers_maturing_at_once_record_each_reward_available_once
         assert (await events_of(engine, reward.id)).count(EventType.REWARD_AVAILABLE.value) == 1
     still_pending = select(func.count()).where(rewards.c.state == RewardState.PENDING.value)
     assert await scalar(engine, still_pending) == 0
+    await assert_tallies_agree(engine)

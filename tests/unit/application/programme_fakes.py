@@ -129,10 +129,10 @@ class FakeRewardQueries(RewardQueries):
         # ORDER BY role DESC: the referrer's first.
         return sorted(rewards, key=lambda reward: reward.role.value, reverse=True)
 
-    async def totals(self, user_id: UUID, role: RewardRole, now: datetime) -> Sequence[CurrencyTotals]:
+    async def referrer_totals(self, referrer_id: UUID, now: datetime) -> Sequence[CurrencyTotals]:
         sums: dict[str, dict[str, int]] = {}
         for reward in _committed(self._database).rewards.values():
-            if reward.user_id == user_id and reward.role is role:
+            if reward.user_id == referrer_id and reward.role is RewardRole.REFERRER:
                 by_state = sums.setdefault(reward.currency, {})
                 state = _shown_state(reward, now).value
                 by_state[state] = by_state.get(state, 0) + reward.amount

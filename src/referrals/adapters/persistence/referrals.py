@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from referrals.adapters.persistence.reads import CommittedReads
 from referrals.adapters.persistence.tables import referrals, users
-from referrals.application.ports.events import EventRecorder
+from referrals.adapters.persistence.tallies import ChangeRecorder
+from referrals.adapters.persistence.tally_tables import referrer_tallies
 from referrals.application.ports.referrals import ReferralCounts, ReferralFilter, ReferralQueries, ReferralRepository
 from referrals.domain.referral import (
     FlagReason,
@@ -52,7 +53,7 @@ _HOLD_CONVERSION = (
 )
 
 
-async def add_referral(session: AsyncSession, events: EventRecorder, referral: Referral) -> None:
+async def add_referral(session: AsyncSession, events: ChangeRecorder, referral: Referral) -> None:
     """Store a new referral with its ``referral.created`` event (with the referee's account, by its repository)."""
     await session.execute(
         _INSERT,
@@ -66,6 +67,7 @@ async def add_referral(session: AsyncSession, events: EventRecorder, referral: R
     )
     for event in creation_events(referral):
         events.record(event)
+    events.referral_moved(referral.referrer_id, None, referral.state)
 
 
 class SqlaReferralQueries(ReferralQueries):
@@ -91,18 +93,15 @@ class SqlaReferralQueries(ReferralQueries):
         return None if row is None else _to_referral(row)
 
     async def counts(self, referrer_id: UUID) -> ReferralCounts:
-        rows = await self._reads.all(_COUNTS, {"referrer_id": referrer_id})
-        by_state = {row["state"]: int(row["count"]) for row in rows}
-        return ReferralCounts(**{state.value: by_state.get(state.value, 0) for state in ReferralState})
+        row = await self._reads.first(_TALLY, {"referrer_id": referrer_id})
+        if row is None:
+            return ReferralCounts()
+        return ReferralCounts(**{state.value: int(row[state.value]) for state in ReferralState})
 
 
 _BY_REFEREE = _WITH_EMAIL.where(referrals.c.id == bindparam("referee_id"))
-# Served from the (referrer_id, state) index alone, without visiting a row.
-_COUNTS = (
-    select(referrals.c.state, func.count().label("count"))
-    .where(referrals.c.referrer_id == bindparam("referrer_id"))
-    .group_by(referrals.c.state)
-)
+# Kept in the transactions that change referrals (see tallies.py): one row whatever the referrer's size.
+_TALLY = select(referrer_tallies).where(referrer_tallies.c.referrer_id == bindparam("referrer_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,13 +130,19 @@ def _page_statements(*, by_referrer: bool, by_state: bool) -> _PageStatements:
 
 
 class SqlaReferralRepository(ReferralRepository):
-    def __init__(self, session: AsyncSession, events: EventRecorder) -> None:
+    def __init__(self, session: AsyncSession, events: ChangeRecorder) -> None:
         self._session = session
         self._events = events
+        # The state of each referral this transaction locked, as it last saved it: the tallies move from it.
+        self._states: dict[UUID, ReferralState] = {}
 
     async def lock(self, referee_id: UUID) -> Referral | None:
         row = (await self._session.execute(_LOCK, {"referee_id": referee_id})).mappings().one_or_none()
-        return None if row is None else _to_referral(row)
+        if row is None:
+            return None
+        referral = _to_referral(row)
+        self._states[referral.id] = referral.state
+        return referral
 
     async def save(self, referral: Referral, note: str | None = None) -> None:
         await self._session.execute(
@@ -153,6 +158,12 @@ class SqlaReferralRepository(ReferralRepository):
             },
         )
         self._events.record(referral_event(referral, event_instant(referral)))
+        before = self._states.get(referral.id)
+        if before is None:
+            msg = "a referral saved without being locked first"
+            raise RuntimeError(msg)
+        self._events.referral_moved(referral.referrer_id, before, referral.state)
+        self._states[referral.id] = referral.state
 
     async def hold_conversion(self, referral: Referral) -> None:
         await self._session.execute(

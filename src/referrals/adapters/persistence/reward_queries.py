@@ -8,11 +8,12 @@ from functools import cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, case, func, or_, select, true
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, or_, select, true
 
 from referrals.adapters.persistence.reads import CommittedReads
 from referrals.adapters.persistence.reward_rows import reward_from_row
 from referrals.adapters.persistence.tables import rewards
+from referrals.adapters.persistence.tally_tables import referrer_reward_tallies
 from referrals.application.ports.rewards import CurrencyTotals, RewardFilter, RewardQueries
 from referrals.domain.reward import Reward, RewardRole, RewardState
 
@@ -43,35 +44,46 @@ class SqlaRewardQueries(RewardQueries):
         rows = await self._reads.all(_OF_CONVERSION, {"conversion_id": conversion_id})
         return [reward_from_row(row) for row in rows]
 
-    async def totals(self, user_id: UUID, role: RewardRole, now: datetime) -> Sequence[CurrencyTotals]:
-        rows = await self._reads.all(_TOTALS, {"user_id": user_id, "role": role.value, "now": now})
-        sums: dict[str, dict[str, int]] = {}
-        for row in rows:
-            by_state = sums.setdefault(row["currency"], {})
-            amount, matured = int(row["amount"]), int(row["matured"])
-            if row["state"] == _PENDING:
-                # A pending reward past its hold reads as available, before the background step records it.
-                by_state[_AVAILABLE] = by_state.get(_AVAILABLE, 0) + matured
-                amount -= matured
-            by_state[row["state"]] = by_state.get(row["state"], 0) + amount
-        return [CurrencyTotals(currency=currency, **by_state) for currency, by_state in sorted(sums.items())]
+    async def referrer_totals(self, referrer_id: UUID, now: datetime) -> Sequence[CurrencyTotals]:
+        parameters = {"referrer_id": referrer_id, "now": now}
+        tallied = await self._reads.all(_TALLIES, parameters)
+        # A pending reward past its hold reads as available, before the background step records it: the few
+        # such rewards (it records them within a tick) are moved across here.
+        matured = {
+            row["currency"]: int(row["amount"]) for row in await self._reads.all(_MATURED_UNRECORDED, parameters)
+        }
+        totals = []
+        for row in tallied:
+            moved = matured.get(row["currency"], 0)
+            sums = {state.value: int(row[state.value]) for state in RewardState}
+            if not any(sums.values()):
+                continue
+            sums[_PENDING] -= moved
+            sums[_AVAILABLE] += moved
+            totals.append(CurrencyTotals(currency=row["currency"], **sums))
+        return totals
 
 
 _NOW: BindParameter[datetime] = bindparam("now")
 _OF_CONVERSION = (
     select(rewards).where(rewards.c.conversion_id == bindparam("conversion_id")).order_by(rewards.c.role.desc())
 )
-# Grouped by stored columns only, so one covering index (user, role, currency, state, available_at, amount)
-# serves it in order; which pending rewards are past their hold is a sum beside the group's.
-_TOTALS = (
-    select(
-        rewards.c.currency,
-        rewards.c.state,
-        func.sum(rewards.c.amount).label("amount"),
-        func.sum(case((rewards.c.available_at <= _NOW, rewards.c.amount), else_=0)).label("matured"),
+_TALLIES = (
+    select(referrer_reward_tallies)
+    .where(referrer_reward_tallies.c.referrer_id == bindparam("referrer_id"))
+    .order_by(referrer_reward_tallies.c.currency)
+)
+# Served from the (user, role, state, available_at, currency, amount) index: only the rewards past their hold
+# that are still stored as pending are visited.
+_MATURED_UNRECORDED = (
+    select(rewards.c.currency, func.sum(rewards.c.amount).label("amount"))
+    .where(
+        rewards.c.user_id == bindparam("referrer_id"),
+        rewards.c.role == RewardRole.REFERRER.value,
+        rewards.c.state == _PENDING,
+        rewards.c.available_at <= _NOW,
     )
-    .where(rewards.c.user_id == bindparam("user_id"), rewards.c.role == bindparam("role"))
-    .group_by(rewards.c.currency, rewards.c.state)
+    .group_by(rewards.c.currency)
 )
 
 

@@ -1,6 +1,7 @@
 """Rewards inside write transactions: granted, locked, settled and matured, each change with its event."""
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
@@ -9,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from referrals.adapters.persistence.reward_rows import reward_from_row, reward_row
 from referrals.adapters.persistence.tables import rewards, users
-from referrals.application.ports.events import EventRecorder
+from referrals.adapters.persistence.tallies import ChangeRecorder
 from referrals.application.ports.rewards import RewardRepository
 from referrals.domain.reward import Reward, RewardRole, RewardState, reward_event
 
@@ -49,23 +50,30 @@ _HELD_GRANTS = (
 
 
 class SqlaRewardRepository(RewardRepository):
-    def __init__(self, session: AsyncSession, events: EventRecorder) -> None:
+    def __init__(self, session: AsyncSession, events: ChangeRecorder) -> None:
         self._session = session
         self._events = events
+        # Each reward this transaction locked, as it last saved it: the tallies move from it.
+        self._locked: dict[UUID, Reward] = {}
 
     async def add(self, reward: Reward) -> None:
         await self._session.execute(_INSERT, reward_row(reward))
         self._events.record(reward_event(reward, reward.created_at, created=True))
         if reward.state is RewardState.AVAILABLE:
             self._events.record(reward_event(reward, reward.created_at))
+        self._events.reward_moved(None, reward)
 
     async def lock(self, reward_id: UUID) -> Reward | None:
         row = (await self._session.execute(_LOCK, {"reward_id": reward_id})).mappings().one_or_none()
-        return None if row is None else reward_from_row(row)
+        return None if row is None else self._noted(reward_from_row(row))
 
     async def lock_of_referral(self, referral_id: UUID) -> Sequence[Reward]:
         rows = await self._session.execute(_LOCK_OF_REFERRAL, {"referral_id": referral_id})
-        return [reward_from_row(row) for row in rows.mappings()]
+        return [self._noted(reward_from_row(row)) for row in rows.mappings()]
+
+    def _noted(self, reward: Reward) -> Reward:
+        self._locked[reward.id] = reward
+        return reward
 
     async def save(self, reward: Reward, at: datetime) -> None:
         await self._session.execute(
@@ -78,6 +86,12 @@ class SqlaRewardRepository(RewardRepository):
             },
         )
         self._events.record(reward_event(reward, at))
+        before = self._locked.get(reward.id)
+        if before is None:
+            msg = "a reward saved without being locked first"
+            raise RuntimeError(msg)
+        self._events.reward_moved(before, reward)
+        self._locked[reward.id] = reward
 
     async def hold_grants_to(self, user_id: UUID) -> int:
         # SQLite's single writer already counts one grant at a time.
@@ -105,4 +119,5 @@ class SqlaRewardRepository(RewardRepository):
         matured = [reward_from_row(row) for row in result.mappings()]
         for reward in sorted(matured, key=lambda reward: (reward.available_at, reward.id)):
             self._events.record(reward_event(reward, reward.available_at))
+            self._events.reward_moved(replace(reward, state=RewardState.PENDING), reward)
         return matured

@@ -263,8 +263,9 @@ rewards = Table(
     CheckConstraint("amount > 0", name="positive_amount"),
     Index("uq_rewards_one_per_referral_and_role", "referral_id", "role", unique=True),
     Index(None, "user_id", "role", "created_at"),
-    # A user's sums by currency and state (and the cap's count), read from the index alone and in its order.
-    Index("ix_rewards_totals", "user_id", "role", "currency", "state", "available_at", "amount"),
+    # A referrer's rewards still stored as pending past their hold (the stats move them to available), and the
+    # cap's count, read from the index alone.
+    Index("ix_rewards_unrecorded_holds", "user_id", "role", "state", "available_at", "currency", "amount"),
     Index(None, "state", "available_at"),
     Index(None, "conversion_id"),
     Index(None, "created_at", "id"),

@@ -1,17 +1,20 @@
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from referrals.adapters.persistence.commit_signal import CommitSignal
 from referrals.adapters.persistence.engine import SQLITE_WRITE_TRANSACTION
 from referrals.adapters.persistence.outbox import append_events
+from referrals.adapters.persistence.tallies import ChangeRecorder, Tallies
 from referrals.adapters.persistence.writer_turns import WriterTurns
 from referrals.application.ports.common import Clock, TransactionManager
-from referrals.application.ports.events import EventRecorder
 from referrals.application.ports.idempotency import HeldTransaction
 from referrals.domain.events import DomainEvent
+from referrals.domain.referral import ReferralState
+from referrals.domain.reward import Reward
 
 
 @dataclass(slots=True)
@@ -22,10 +25,12 @@ class _Hold:
     turn_taken: bool = False
 
 
-class SqlaUnitOfWork(TransactionManager, HeldTransaction, EventRecorder):
-    """The request's write transaction, and the outbox of the events its repositories record.
+class SqlaUnitOfWork(TransactionManager, HeldTransaction, ChangeRecorder):
+    """The request's write transaction, the outbox of the events its repositories record, and the referrers'
+    tallies their changes move.
 
-    The events are inserted at the end of the block, just before the commit: with the state change or not at all.
+    Tallies and events are written at the end of the block, just before the commit: with the state change or
+    not at all.
     """
 
     def __init__(self, session: AsyncSession, clock: Clock, turns: WriterTurns, committed: CommitSignal) -> None:
@@ -37,6 +42,7 @@ class SqlaUnitOfWork(TransactionManager, HeldTransaction, EventRecorder):
         self._pending: list[DomainEvent] | None = None
         self._hold: _Hold | None = None
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
+        self._tallies = Tallies()
 
     async def _begin_writing(self) -> None:
         await self._session.connection(execution_options={SQLITE_WRITE_TRANSACTION: True})
@@ -46,6 +52,19 @@ class SqlaUnitOfWork(TransactionManager, HeldTransaction, EventRecorder):
             msg = f"{event.type} recorded outside a write transaction"
             raise RuntimeError(msg)
         self._pending.append(event)
+
+    def referral_moved(self, referrer_id: UUID, before: ReferralState | None, after: ReferralState) -> None:
+        self._in_block("a referral's move")
+        self._tallies.referral_moved(referrer_id, before, after)
+
+    def reward_moved(self, before: Reward | None, after: Reward) -> None:
+        self._in_block("a reward's move")
+        self._tallies.reward_moved(before, after)
+
+    def _in_block(self, what: str) -> None:
+        if self._pending is None:
+            msg = f"{what} recorded outside a write transaction"
+            raise RuntimeError(msg)
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         if self._pending is None:
@@ -111,12 +130,14 @@ class SqlaUnitOfWork(TransactionManager, HeldTransaction, EventRecorder):
         self._pending = []
         try:
             yield
+            await self._tallies.apply(self._session)
             await append_events(self._session, self._pending, self._clock.now())
             self._recorded_any = self._recorded_any or bool(self._pending)
         except BaseException:
             await self._session.rollback()
             self._recorded_any = False
             self._after_commit.clear()
+            self._tallies.clear()
             raise
         finally:
             self._pending = None

@@ -10,8 +10,8 @@ from referrals.adapters.persistence.constraints import reraise_as_domain_error
 from referrals.adapters.persistence.reads import CommittedReads
 from referrals.adapters.persistence.referrals import add_referral
 from referrals.adapters.persistence.tables import users
+from referrals.adapters.persistence.tallies import ChangeRecorder
 from referrals.application.ports.accounts import UserQueries, UserRepository
-from referrals.application.ports.events import EventRecorder
 from referrals.domain.errors import EmailTaken, SelfReferral
 from referrals.domain.mailboxes import mailbox_key
 from referrals.domain.referral import ReferralFlag, new_referral
@@ -24,7 +24,7 @@ _ERROR_BY_CONSTRAINT = {"uq_users_email": EmailTaken, "ck_users_not_self_referra
 
 
 class SqlaUserRepository(UserRepository):
-    def __init__(self, session: AsyncSession, events: EventRecorder) -> None:
+    def __init__(self, session: AsyncSession, events: ChangeRecorder) -> None:
         self._session = session
         self._events = events
 

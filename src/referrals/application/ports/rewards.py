@@ -57,8 +57,8 @@ class RewardQueries(Protocol):
         """The rewards the conversion created, as stored."""
         ...
 
-    async def totals(self, user_id: UUID, role: RewardRole, now: datetime) -> Sequence[CurrencyTotals]:
-        """Sums of the user's rewards in ``role`` by currency and the state they stand in at ``now``."""
+    async def referrer_totals(self, referrer_id: UUID, now: datetime) -> Sequence[CurrencyTotals]:
+        """Sums of the referrer's own rewards as referrer, by currency and the state they stand in at ``now``."""
         ...
 
 

@@ -7,7 +7,6 @@ from referrals.application.ports.common import Clock
 from referrals.application.ports.operators import Caller
 from referrals.application.ports.referrals import ReferralCounts, ReferralQueries
 from referrals.application.ports.rewards import CurrencyTotals, RewardQueries
-from referrals.domain.reward import RewardRole
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,5 +33,5 @@ class GetReferrerStats:
     async def __call__(self, caller: Caller, referrer_id: UUID) -> ReferrerStats:
         check_may_read_referrer(caller, referrer_id)
         counts = await self.referrals.counts(referrer_id)
-        totals = await self.rewards.totals(referrer_id, RewardRole.REFERRER, self.clock.now())
+        totals = await self.rewards.referrer_totals(referrer_id, self.clock.now())
         return ReferrerStats(referrer_id=referrer_id, referrals=counts, rewards=totals)

@@ -8,6 +8,7 @@ from referrals.adapters.persistence.engine import create_engine
 from referrals.adapters.persistence.pool_metrics import pool_collector
 from referrals.adapters.persistence.probe import SqlaDatabaseProbe
 from referrals.adapters.persistence.reads import CommittedReads, ReadPoolLimits, committed_reads
+from referrals.adapters.persistence.tallies import ChangeRecorder
 from referrals.adapters.persistence.transaction import SqlaUnitOfWork
 from referrals.adapters.persistence.writer_turns import WriterTurns
 from referrals.application.ports.common import DatabaseProbe, TransactionManager
@@ -54,7 +55,9 @@ class PersistenceProvider(Provider):
     commit_signal = provide(CommitSignal, scope=Scope.APP)
     # One object per request plays both: the events recorded go into the transaction that is open.
     unit_of_work = provide(
-        SqlaUnitOfWork, provides=AnyOf[TransactionManager, HeldTransaction, EventRecorder], scope=Scope.REQUEST
+        SqlaUnitOfWork,
+        provides=AnyOf[TransactionManager, HeldTransaction, EventRecorder, ChangeRecorder],
+        scope=Scope.REQUEST,
     )
 
     @provide(scope=Scope.APP)
