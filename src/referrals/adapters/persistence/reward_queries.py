@@ -45,21 +45,14 @@ class SqlaRewardQueries(RewardQueries):
         return [reward_from_row(row) for row in rows]
 
     async def referrer_totals(self, referrer_id: UUID, now: datetime) -> Sequence[CurrencyTotals]:
-        parameters = {"referrer_id": referrer_id, "now": now}
-        tallied = await self._reads.all(_TALLIES, parameters)
-        # A pending reward past its hold reads as available, before the background step records it: the few
-        # such rewards (it records them within a tick) are moved across here.
-        matured = {
-            row["currency"]: int(row["amount"]) for row in await self._reads.all(_MATURED_UNRECORDED, parameters)
-        }
+        rows = await self._reads.all(_TALLIES, {"referrer_id": referrer_id, "now": now})
         totals = []
-        for row in tallied:
-            moved = matured.get(row["currency"], 0)
+        for row in rows:
             sums = {state.value: int(row[state.value]) for state in RewardState}
-            if not any(sums.values()):
-                continue
-            sums[_PENDING] -= moved
-            sums[_AVAILABLE] += moved
+            # A pending reward past its hold reads as available, before the background step records it.
+            matured = int(row["matured"])
+            sums[_PENDING] -= matured
+            sums[_AVAILABLE] += matured
             totals.append(CurrencyTotals(currency=row["currency"], **sums))
         return totals
 
@@ -68,13 +61,8 @@ _NOW: BindParameter[datetime] = bindparam("now")
 _OF_CONVERSION = (
     select(rewards).where(rewards.c.conversion_id == bindparam("conversion_id")).order_by(rewards.c.role.desc())
 )
-_TALLIES = (
-    select(referrer_reward_tallies)
-    .where(referrer_reward_tallies.c.referrer_id == bindparam("referrer_id"))
-    .order_by(referrer_reward_tallies.c.currency)
-)
-# Served from the (user, role, state, available_at, currency, amount) index: only the rewards past their hold
-# that are still stored as pending are visited.
+# The rewards still stored as pending past their hold (the background step records them within a tick), from
+# the (user, role, state, available_at, currency, amount) index: only those are visited.
 _MATURED_UNRECORDED = (
     select(rewards.c.currency, func.sum(rewards.c.amount).label("amount"))
     .where(
@@ -84,6 +72,17 @@ _MATURED_UNRECORDED = (
         rewards.c.available_at <= _NOW,
     )
     .group_by(rewards.c.currency)
+    .subquery()
+)
+# The referrer's tally rows, each with what of its pending sum has matured unrecorded: one statement.
+_TALLIES = (
+    select(
+        referrer_reward_tallies,
+        func.coalesce(_MATURED_UNRECORDED.c.amount, 0).label("matured"),
+    )
+    .outerjoin(_MATURED_UNRECORDED, _MATURED_UNRECORDED.c.currency == referrer_reward_tallies.c.currency)
+    .where(referrer_reward_tallies.c.referrer_id == bindparam("referrer_id"))
+    .order_by(referrer_reward_tallies.c.currency)
 )
 
 
