@@ -1,30 +1,17 @@
 """The fraud review's events reach a subscribed receiver, signed, with the referral as the operator sees it."""
 
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from standardwebhooks.webhooks import Webhook
 
 from referrals.domain.api_keys import Scope
-from tests.api.test_webhooks import Hooks, hooks_for, webhook_settings
+from tests.api.test_webhooks import Hooks, hooks, receiver
 from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.operator_keys import issue_api_key, key_headers
 
+__all__ = ["hooks", "receiver"]
+
 FRAUD_EVENTS = ["code.spent", "referral.flagged", "referral.approved"]
-
-
-@pytest.fixture
-async def hooks(database_url: str) -> AsyncIterator[Hooks]:
-    async for built in hooks_for(webhook_settings(database_url)):
-        yield built
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    running = WebhookReceiver().start()
-    yield running
-    running.stop()
 
 
 async def test_a_spent_code_a_flagged_and_an_approved_referral_are_delivered(
