@@ -417,6 +417,7 @@ async def seed_all(
         seeded = (
             await programme.seed(connection, referrers, codes, password_hash, now, referees, work) if referees else None
         )
+        await programme.tally(connection)
     await engine.dispose()
     emails = [str(user["email"]) for user in referrers]
     half = len(emails) // 2
