@@ -211,6 +211,9 @@ async def test_the_programme_walk(
     referrer_reward = rewards["referrer"]["id"]
     assert_problem(await operator.write(f"/admin/rewards/{referrer_reward}/redeem"), 409, "reward-not-available")
     clock.current += timedelta(seconds=3)
+    # Past the hold, unrecorded (no background step has run): the referrer's stats show it available already.
+    matured = (await operator.read(f"/referrals/{ada.id}/stats")).json()["rewards"]
+    assert matured == [{"currency": "USD", "pending": 0, "available": 1000, "redeemed": 0, "voided": 0}]
     queue = (await operator.read("/admin/rewards?state=available")).json()
     assert {item["id"] for item in queue["items"]} == {rewards["referrer"]["id"], rewards["referee"]["id"]}
     assert (await operator.read("/admin/rewards?state=pending")).json()["total"] == 0

@@ -235,6 +235,7 @@ async def test_a_flagged_referral_holds_its_conversion_until_approved(
     approved = await operator.write(f"/admin/referrals/{referee_id}/approve")
     again = await operator.write(f"/admin/referrals/{referee_id}/approve")
     rewards = (await operator.read(f"/admin/rewards?user_id={ada.id}")).json()["items"]
+    stats_after = (await api.client.get(f"/referrals/{ada.id}/stats", headers=ada.headers)).json()
     replayed = await operator.convert(id="order-1", user_id=referee_id, type="purchase", amount=5000, currency="USD")
     feed = (await operator.read("/admin/events?type=referral.flagged&type=referral.approved&limit=1000")).json()
 
@@ -250,6 +251,8 @@ async def test_a_flagged_referral_holds_its_conversion_until_approved(
     assert [flag["reason"] for flag in body["evidence"]] == ["same_client"]
     assert_problem(again, 409, "referral-not-flagged")
     assert [(reward["amount"], reward["state"]) for reward in rewards] == [(1000, "pending")]
+    assert stats_after["referrals"] == {"total": 1, "pending": 0, "flagged": 0, "qualified": 1, "voided": 0}
+    assert stats_after["rewards"] == [{"currency": "USD", "pending": 1000, "available": 0, "redeemed": 0, "voided": 0}]
     assert (replayed.status_code, replayed.json()["qualified"]) == (200, True)
     # The feed of the one database every PostgreSQL test shares: this referral's events only.
     assert [event["type"] for event in feed["items"] if event["data"]["id"] == referee_id] == [
