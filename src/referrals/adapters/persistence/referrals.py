@@ -1,9 +1,7 @@
 """Referrals and their lifecycle, with the referee's email beside each."""
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
 from typing import Any
 from uuid import UUID
@@ -12,14 +10,13 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, sel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from referrals.adapters.persistence.reads import CommittedReads
+from referrals.adapters.persistence.referral_flags import flags_document, flags_from
 from referrals.adapters.persistence.tables import referrals, users
 from referrals.adapters.persistence.tallies import ChangeRecorder
 from referrals.adapters.persistence.tally_tables import referrer_tallies
 from referrals.application.ports.referrals import ReferralCounts, ReferralFilter, ReferralQueries, ReferralRepository
 from referrals.domain.referral import (
-    FlagReason,
     Referral,
-    ReferralFlag,
     ReferralState,
     VoidReason,
     creation_events,
@@ -62,7 +59,7 @@ async def add_referral(session: AsyncSession, events: ChangeRecorder, referral: 
             "referrer_id": referral.referrer_id,
             "state": referral.state.value,
             "created_at": referral.created_at,
-            "flags": _flags_document(referral.flags),
+            "flags": flags_document(referral.flags),
         },
     )
     for event in creation_events(referral):
@@ -181,24 +178,7 @@ def _to_referral(row: Any) -> Referral:
         qualified_at=row["qualified_at"],
         voided_at=row["voided_at"],
         void_reason=None if row["void_reason"] is None else VoidReason(row["void_reason"]),
-        flags=_flags_from(row["flags"]),
+        flags=flags_from(row["flags"]),
         approved_at=row["approved_at"],
         held_conversion_id=row["held_conversion_id"],
-    )
-
-
-def _flags_document(flags: Sequence[ReferralFlag]) -> str | None:
-    if not flags:
-        return None
-    return json.dumps(
-        [{"reason": f.reason.value, "detected_at": f.detected_at.isoformat(), "detail": f.detail} for f in flags]
-    )
-
-
-def _flags_from(document: str | None) -> tuple[ReferralFlag, ...]:
-    if document is None:
-        return ()
-    return tuple(
-        ReferralFlag(FlagReason(item["reason"]), datetime.fromisoformat(item["detected_at"]), item["detail"])
-        for item in json.loads(document)
     )
