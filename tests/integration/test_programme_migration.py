@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from referrals.adapters.persistence.reads import ReadPoolLimits, committed_reads
 from referrals.adapters.persistence.referrals import SqlaReferralQueries
+from referrals.adapters.persistence.referrer_stats import SqlaReferrerStatsQueries
 from referrals.adapters.persistence.tables import (
     conversions,
     program_versions,
@@ -98,8 +99,10 @@ async def test_upgrading_makes_one_pending_referral_per_referred_user(fresh_data
         # The application reads them as it reads referrals made after the upgrade.
         async with committed_reads(engine, READ_LIMITS) as reads:
             referral_queries = SqlaReferralQueries(reads)
-            assert await referral_queries.counts(ada["id"]) == ReferralCounts(pending=2)
-            assert await referral_queries.counts(grace["id"]) == ReferralCounts(pending=1)
+            stats = SqlaReferrerStatsQueries(reads)
+            now = datetime.now(UTC)
+            assert (await stats.tallies(ada["id"], now)).referrals == ReferralCounts(pending=2)
+            assert (await stats.tallies(grace["id"], now)).referrals == ReferralCounts(pending=1)
             referee = await referral_queries.get(referred[0]["id"])
         assert referee is not None
         assert referee.email == referred[0]["email"]

@@ -41,7 +41,7 @@ from referrals.application.ports.codes import CacheMiss, CodeCache, LiveCode, Li
 from referrals.application.ports.common import Clock, DatabaseProbe, TransactionManager
 from referrals.application.ports.events import EventRecorder
 from referrals.application.ports.fraud import ClientFingerprints, ClientSightings, RegistrationCounts
-from referrals.application.ports.referrals import ReferralCounts, ReferralFilter, ReferralQueries
+from referrals.application.ports.referrals import ReferralFilter, ReferralQueries
 from referrals.application.ports.rewards import StoredConversion
 from referrals.application.referral_screening import ReferralScreening
 from referrals.application.sessions import SessionTokens
@@ -239,7 +239,8 @@ class FakeReferralQueries(ReferralQueries):
         self._database = database
         self.pages_asked: list[tuple[UUID, int, int]] = []
 
-    def _referrals(self, where: ReferralFilter) -> list[Referral]:
+    def matching(self, where: ReferralFilter) -> list[Referral]:
+        """The committed referrals that match, newest first."""
         tables = self._database.open_snapshot or self._database.tables()  # committed data only
         referrals = [
             referral
@@ -253,15 +254,11 @@ class FakeReferralQueries(ReferralQueries):
     async def page(self, where: ReferralFilter, limit: int, offset: int) -> tuple[Sequence[Referral], int]:
         if where.referrer_id is not None:
             self.pages_asked.append((where.referrer_id, limit, offset))
-        referrals = self._referrals(where)
+        referrals = self.matching(where)
         return referrals[offset : offset + limit], len(referrals)
 
     async def get(self, referee_id: UUID) -> Referral | None:
-        return next((referral for referral in self._referrals(ReferralFilter()) if referral.id == referee_id), None)
-
-    async def counts(self, referrer_id: UUID) -> ReferralCounts:
-        states = [referral.state for referral in self._referrals(ReferralFilter(referrer_id=referrer_id))]
-        return ReferralCounts(**{state.value: states.count(state) for state in ReferralState})
+        return next((referral for referral in self.matching(ReferralFilter()) if referral.id == referee_id), None)
 
 
 class FakeReferralCodeRepository(ReferralCodeRepository, LiveCodeQueries):

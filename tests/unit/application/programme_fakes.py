@@ -14,7 +14,8 @@ from uuid import UUID
 from referrals.application.errors import ProgrammeChanged
 from referrals.application.ports.events import EventRecorder
 from referrals.application.ports.programme import ProgrammeRepository
-from referrals.application.ports.referrals import ReferralRepository
+from referrals.application.ports.referrals import ReferralCounts, ReferralFilter, ReferralRepository
+from referrals.application.ports.referrer_stats import ReferrerStatsQueries, ReferrerTallies
 from referrals.application.ports.rewards import (
     ConversionRepository,
     CurrencyTotals,
@@ -25,7 +26,7 @@ from referrals.application.ports.rewards import (
 )
 from referrals.domain.conversion import Conversion
 from referrals.domain.programme import UNSET_PROGRAMME, Programme, ProgrammeTerms
-from referrals.domain.referral import Referral, event_instant, referral_event
+from referrals.domain.referral import Referral, ReferralState, event_instant, referral_event
 from referrals.domain.reward import Reward, RewardRole, RewardState, reward_event
 from tests.unit.application.fakes import (
     Database,
@@ -129,14 +130,25 @@ class FakeRewardQueries(RewardQueries):
         # ORDER BY role DESC: the referrer's first.
         return sorted(rewards, key=lambda reward: reward.role.value, reverse=True)
 
-    async def referrer_totals(self, referrer_id: UUID, now: datetime) -> Sequence[CurrencyTotals]:
+
+class FakeReferrerStatsQueries(ReferrerStatsQueries):
+    """The counts and sums the tallies keep, computed from the committed referrals and rewards."""
+
+    def __init__(self, database: Database, referrals: FakeReferralQueries) -> None:
+        self._database = database
+        self._referrals = referrals
+
+    async def tallies(self, referrer_id: UUID, now: datetime) -> ReferrerTallies:
+        states = [referral.state for referral in self._referrals.matching(ReferralFilter(referrer_id=referrer_id))]
+        counts = ReferralCounts(**{state.value: states.count(state) for state in ReferralState})
         sums: dict[str, dict[str, int]] = {}
         for reward in _committed(self._database).rewards.values():
             if reward.user_id == referrer_id and reward.role is RewardRole.REFERRER:
                 by_state = sums.setdefault(reward.currency, {})
                 state = _shown_state(reward, now).value
                 by_state[state] = by_state.get(state, 0) + reward.amount
-        return [CurrencyTotals(currency=currency, **by_state) for currency, by_state in sorted(sums.items())]
+        totals = [CurrencyTotals(currency=currency, **by_state) for currency, by_state in sorted(sums.items())]
+        return ReferrerTallies(referrals=counts, rewards=totals)
 
 
 class FakeRewardRepository(RewardRepository):
@@ -235,6 +247,7 @@ class ProgrammeWorld:
     conversions: FakeConversionRepository
     rewards: FakeRewardRepository
     reward_queries: FakeRewardQueries
+    referrer_stats: FakeReferrerStatsQueries
     programme: FakeProgrammeRepository
 
     @property
@@ -252,5 +265,6 @@ def make_programme_world(world: World | None = None) -> ProgrammeWorld:
         conversions=FakeConversionRepository(database),
         rewards=FakeRewardRepository(database, world.transaction),
         reward_queries=FakeRewardQueries(database),
+        referrer_stats=FakeReferrerStatsQueries(database, world.referrals),
         programme=FakeProgrammeRepository(database),
     )

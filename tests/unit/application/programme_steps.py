@@ -72,7 +72,7 @@ def mature_rewards(p: ProgrammeWorld) -> MatureRewards:
 
 
 def get_referrer_stats(p: ProgrammeWorld) -> GetReferrerStats:
-    return GetReferrerStats(referrals=p.referral_queries, rewards=p.reward_queries, clock=p.world.clock)
+    return GetReferrerStats(stats=p.referrer_stats, clock=p.world.clock)
 
 
 def list_rewards(p: ProgrammeWorld) -> ListRewards:

@@ -119,7 +119,7 @@ async def test_reward_reads_show_a_pending_reward_past_its_hold_as_available(p: 
     assert available[0].state is RewardState.AVAILABLE
     assert [r.id for r in pending] == [later.id]
     assert p.database.rewards[due.id].state is RewardState.PENDING  # the stored state lags on purpose
-    totals = await p.reward_queries.referrer_totals(due.user_id, NOW)
+    totals = (await p.referrer_stats.tallies(due.user_id, NOW)).rewards
     assert [(t.currency, t.pending, t.available) for t in totals] == [("USD", 0, 1000)]
 
 

@@ -13,8 +13,7 @@ from referrals.adapters.persistence.reads import CommittedReads
 from referrals.adapters.persistence.referral_flags import flags_document, flags_from
 from referrals.adapters.persistence.tables import referrals, users
 from referrals.adapters.persistence.tallies import ChangeRecorder
-from referrals.adapters.persistence.tally_tables import referrer_tallies
-from referrals.application.ports.referrals import ReferralCounts, ReferralFilter, ReferralQueries, ReferralRepository
+from referrals.application.ports.referrals import ReferralFilter, ReferralQueries, ReferralRepository
 from referrals.domain.referral import (
     Referral,
     ReferralState,
@@ -89,16 +88,8 @@ class SqlaReferralQueries(ReferralQueries):
         row = await self._reads.first(_BY_REFEREE, {"referee_id": referee_id})
         return None if row is None else _to_referral(row)
 
-    async def counts(self, referrer_id: UUID) -> ReferralCounts:
-        row = await self._reads.first(_TALLY, {"referrer_id": referrer_id})
-        if row is None:
-            return ReferralCounts()
-        return ReferralCounts(**{state.value: int(row[state.value]) for state in ReferralState})
-
 
 _BY_REFEREE = _WITH_EMAIL.where(referrals.c.id == bindparam("referee_id"))
-# Kept in the transactions that change referrals (see tallies.py): one row whatever the referrer's size.
-_TALLY = select(referrer_tallies).where(referrer_tallies.c.referrer_id == bindparam("referrer_id"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,16 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, or_, select, true
 
 from referrals.adapters.persistence.reads import CommittedReads
 from referrals.adapters.persistence.reward_rows import reward_from_row
 from referrals.adapters.persistence.tables import rewards
-from referrals.adapters.persistence.tally_tables import referrer_reward_tallies
-from referrals.application.ports.rewards import CurrencyTotals, RewardFilter, RewardQueries
-from referrals.domain.reward import Reward, RewardRole, RewardState
+from referrals.application.ports.rewards import RewardFilter, RewardQueries
+from referrals.domain.reward import Reward, RewardState
 
 _PENDING = RewardState.PENDING.value
 _AVAILABLE = RewardState.AVAILABLE.value
@@ -44,45 +42,10 @@ class SqlaRewardQueries(RewardQueries):
         rows = await self._reads.all(_OF_CONVERSION, {"conversion_id": conversion_id})
         return [reward_from_row(row) for row in rows]
 
-    async def referrer_totals(self, referrer_id: UUID, now: datetime) -> Sequence[CurrencyTotals]:
-        rows = await self._reads.all(_TALLIES, {"referrer_id": referrer_id, "now": now})
-        totals = []
-        for row in rows:
-            sums = {state.value: int(row[state.value]) for state in RewardState}
-            # A pending reward past its hold reads as available, before the background step records it.
-            matured = int(row["matured"])
-            sums[_PENDING] -= matured
-            sums[_AVAILABLE] += matured
-            totals.append(CurrencyTotals(currency=row["currency"], **sums))
-        return totals
-
 
 _NOW: BindParameter[datetime] = bindparam("now")
 _OF_CONVERSION = (
     select(rewards).where(rewards.c.conversion_id == bindparam("conversion_id")).order_by(rewards.c.role.desc())
-)
-# The rewards still stored as pending past their hold (the background step records them within a tick), from
-# the (user, role, state, available_at, currency, amount) index: only those are visited.
-_MATURED_UNRECORDED = (
-    select(rewards.c.currency, func.sum(rewards.c.amount).label("amount"))
-    .where(
-        rewards.c.user_id == bindparam("referrer_id"),
-        rewards.c.role == RewardRole.REFERRER.value,
-        rewards.c.state == _PENDING,
-        rewards.c.available_at <= _NOW,
-    )
-    .group_by(rewards.c.currency)
-    .subquery()
-)
-# The referrer's tally rows, each with what of its pending sum has matured unrecorded: one statement.
-_TALLIES = (
-    select(
-        referrer_reward_tallies,
-        func.coalesce(_MATURED_UNRECORDED.c.amount, 0).label("matured"),
-    )
-    .outerjoin(_MATURED_UNRECORDED, _MATURED_UNRECORDED.c.currency == referrer_reward_tallies.c.currency)
-    .where(referrer_reward_tallies.c.referrer_id == bindparam("referrer_id"))
-    .order_by(referrer_reward_tallies.c.currency)
 )
 
 

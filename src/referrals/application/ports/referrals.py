@@ -33,8 +33,6 @@ class ReferralQueries(Protocol):
 
     async def get(self, referee_id: UUID) -> Referral | None: ...
 
-    async def counts(self, referrer_id: UUID) -> ReferralCounts: ...
-
 
 class ReferralRepository(Protocol):
     """Referrals inside a write transaction; every change of state records its event."""

@@ -57,10 +57,6 @@ class RewardQueries(Protocol):
         """The rewards the conversion created, as stored."""
         ...
 
-    async def referrer_totals(self, referrer_id: UUID, now: datetime) -> Sequence[CurrencyTotals]:
-        """Sums of the referrer's own rewards as referrer, by currency and the state they stand in at ``now``."""
-        ...
-
 
 class RewardRepository(Protocol):
     """Rewards inside a write transaction; every change of state records its event."""

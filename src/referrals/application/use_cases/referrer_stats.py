@@ -5,8 +5,9 @@ from uuid import UUID
 from referrals.application.access import check_may_read_referrer
 from referrals.application.ports.common import Clock
 from referrals.application.ports.operators import Caller
-from referrals.application.ports.referrals import ReferralCounts, ReferralQueries
-from referrals.application.ports.rewards import CurrencyTotals, RewardQueries
+from referrals.application.ports.referrals import ReferralCounts
+from referrals.application.ports.referrer_stats import ReferrerStatsQueries
+from referrals.application.ports.rewards import CurrencyTotals
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,12 +27,10 @@ class ReferrerStats:
 class GetReferrerStats:
     """How a referrer's referrals stand, and the sums of their own rewards as a referrer, per currency."""
 
-    referrals: ReferralQueries
-    rewards: RewardQueries
+    stats: ReferrerStatsQueries
     clock: Clock
 
     async def __call__(self, caller: Caller, referrer_id: UUID) -> ReferrerStats:
         check_may_read_referrer(caller, referrer_id)
-        counts = await self.referrals.counts(referrer_id)
-        totals = await self.rewards.referrer_totals(referrer_id, self.clock.now())
-        return ReferrerStats(referrer_id=referrer_id, referrals=counts, rewards=totals)
+        tallies = await self.stats.tallies(referrer_id, self.clock.now())
+        return ReferrerStats(referrer_id=referrer_id, referrals=tallies.referrals, rewards=tallies.rewards)

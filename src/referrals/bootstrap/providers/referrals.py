@@ -3,10 +3,12 @@ from dishka import Provider, Scope, provide, provide_all
 from referrals.adapters.persistence.conversions import SqlaConversionRepository
 from referrals.adapters.persistence.programme import SqlaProgrammeRepository
 from referrals.adapters.persistence.referrals import SqlaReferralQueries, SqlaReferralRepository
+from referrals.adapters.persistence.referrer_stats import SqlaReferrerStatsQueries
 from referrals.adapters.persistence.reward_queries import SqlaRewardQueries
 from referrals.adapters.persistence.rewards import SqlaRewardRepository
 from referrals.application.ports.programme import ProgrammeRepository
 from referrals.application.ports.referrals import ReferralQueries, ReferralRepository
+from referrals.application.ports.referrer_stats import ReferrerStatsQueries
 from referrals.application.ports.rewards import ConversionRepository, RewardQueries, RewardRepository
 from referrals.application.use_cases.list_referrals import BrowseReferrals, ListReferrals
 from referrals.application.use_cases.list_rewards import ListRewards
@@ -29,6 +31,7 @@ class ReferralsProvider(Provider):
     programme = provide(SqlaProgrammeRepository, provides=ProgrammeRepository)
     conversions = provide(SqlaConversionRepository, provides=ConversionRepository)
     reward_queries = provide(SqlaRewardQueries, provides=RewardQueries, scope=Scope.APP)
+    referrer_stats = provide(SqlaReferrerStatsQueries, provides=ReferrerStatsQueries, scope=Scope.APP)
     reward_repository = provide(SqlaRewardRepository, provides=RewardRepository)
 
     use_cases = provide_all(
