@@ -277,9 +277,10 @@ def run_programme(
         if scenario in args.scenarios:
             script, inputs = programme.load_of(scenario, files, args.threads)
             configuration.figures.extend(load_together(args, url, Load(scenario, script, inputs)))
+            if scenario in programme.WRITE_SCENARIOS:
+                time.sleep(REST_SECONDS)  # the conversions still queued when wrk stopped are answered first
     configuration.rss_mb_per_worker_after_programme = worker_rss_mb(pid)
     if "C1" in args.scenarios:
-        time.sleep(REST_SECONDS)  # the conversions still queued when wrk stopped are answered first
         configuration.c1_qualified = programme.qualified_conversions(environment["DATABASE_URL"])
         configuration.c1_referees = seeded.referee_count
 
