@@ -8,6 +8,9 @@ from uuid import UUID
 
 from referrals.application.use_cases.deliver_webhooks import CLAIMED_PER_SLOT
 
+# How many waves of an endpoint's attempts (its slots' worth each) are still held when it is said to have room.
+WAVES_LEFT_WHEN_ROOM = 2
+
 
 class AttemptSlots:
     """A claimed delivery is held until its attempt ends; the attempt takes a slot of its endpoint, then one of
@@ -46,5 +49,7 @@ class AttemptSlots:
                 del self._held[endpoint]
                 del self._endpoint_slots[endpoint]
             # An endpoint's claim otherwise waits for the poll when none of the endpoints held here ends a wave.
-            if self._held[endpoint] <= self._per_endpoint:
+            # Announced while two waves are still held (one in flight, one waiting): the claim, a write
+            # transaction that may queue behind others, then runs beside the attempts, and the slots keep busy.
+            if self._held[endpoint] <= WAVES_LEFT_WHEN_ROOM * self._per_endpoint:
                 self._on_room()
