@@ -102,20 +102,30 @@ class WebhookDispatcher:
         await asyncio.sleep(max(0.0, self._spacing_ends - time.monotonic()))
 
     async def poll(self, *, fan_out: bool = True) -> int:
-        """One round: fan out, claim as many due deliveries as there are free slots, start them; how many."""
+        """One round: fan out, claim as many due deliveries as there are free slots, start them; how many.
+
+        A backlog is fanned out a batch at a time with a claim after each, so its first deliveries are on their
+        way while the rest is still being turned into deliveries."""
         clock = await self._container.get(Clock)
         if fan_out:
             started = time.monotonic()
             self._next_look = started + self._settings.poll_interval
             self._spacing_ends = started + FAN_OUT_SPACING
-            async with self._container() as request:
-                fan_out_events = await request.get(FanOutEvents)
-                while await fan_out_events(clock.now(), FAN_OUT_BATCH) >= FAN_OUT_BATCH:
-                    if self._stopping.is_set():
-                        return 0
-        if time.monotonic() >= self._next_lag_reading:
-            self._next_lag_reading = time.monotonic() + LAG_READING_PERIOD
-            await self._read_lag(clock)
+        more = fan_out
+        claimed = 0
+        while True:
+            if more:
+                async with self._container() as request:
+                    fan_out_events = await request.get(FanOutEvents)
+                    more = await fan_out_events(clock.now(), FAN_OUT_BATCH) >= FAN_OUT_BATCH
+            if time.monotonic() >= self._next_lag_reading:
+                self._next_lag_reading = time.monotonic() + LAG_READING_PERIOD
+                await self._read_lag(clock)
+            claimed += await self._claim_and_start()
+            if not more or self._stopping.is_set():
+                return claimed
+
+    async def _claim_and_start(self) -> int:
         free = self._slots.room()
         if free <= 0:
             return 0
