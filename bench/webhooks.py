@@ -1,11 +1,12 @@
 """Webhook delivery, measured against a loopback receiver (``webhook_receiver.py``, Granian, one process).
 
-    python bench/webhooks.py [--backlog 3000] [--rate 100] [--seconds 20]
+    python bench/webhooks.py [--backlog 3000] [--rate 100] [--seconds 20] [--rounds 3]
 
 1. baseline: this process POSTs signed bodies to the receiver through the service's own transport, with the
    service's concurrency, and no outbox: how fast deliveries could go at best;
 2. throughput: a backlog of events is committed first (``api_key.created``), then one dispatcher, as a
-   server runs it, turns them into verified deliveries: deliveries per second, against the baseline;
+   server runs it, turns them into verified deliveries: deliveries per second, against the baseline just
+   before; 1 and 2 alternate ``--rounds`` times (3), and the median ratio is the figure;
 3. lag: events committed at a steady rate while the dispatcher runs; the lag is from each commit to the
    receiver's verified arrival (the same machine's clock): p50, p99, max;
 4. the API beside them: S1 (wrk) on a real server, alone, then while events are committed at the same rate
@@ -32,6 +33,7 @@ from uuid import uuid4
 
 import httpx
 import uvloop
+from dishka import AsyncContainer
 from run import ROOT, free_port, serving
 from webhook_api_load import s1_with_and_without_webhooks, seed_lookups
 
@@ -55,7 +57,7 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-async def baseline(url: str, settings: Settings, secret: str, count: int) -> float:
+async def baseline(url: str, settings: Settings, secret: str, count: int, name: str) -> float:
     """Signed POSTs per second straight to the receiver, as many in flight as the dispatcher allows."""
     policy = WebhookAddressPolicy(SystemHostResolver(), allow_private_networks=True)
     # As many in flight as the dispatcher sends to one endpoint: the receiver is one.
@@ -66,10 +68,13 @@ async def baseline(url: str, settings: Settings, secret: str, count: int) -> flo
     slots = asyncio.Semaphore(in_flight)
 
     async def post(number: int) -> None:
-        body = b'{"type":"api_key.created","timestamp":"2026-12-03T00:00:00Z","data":{"name":"baseline-%d"}}' % number
+        body = b'{"type":"api_key.created","timestamp":"2026-12-03T00:00:00Z","data":{"name":"%s-%d"}}' % (
+            name.encode(),
+            number,
+        )
         async with slots:
             now = datetime.now(UTC)
-            message_id = f"baseline-{number}"
+            message_id = f"{name}-{number}"
             headers = {
                 "webhook-id": message_id,
                 "webhook-timestamp": str(int(now.timestamp())),
@@ -101,6 +106,53 @@ async def until_arrived(receiver: str, total: int, seconds: float) -> dict[str, 
     return await arrivals(receiver)
 
 
+async def commit_event(container: AsyncContainer, name: str) -> float:
+    """An ``api_key.created`` event committed (a key made under ``name``), and the wall-clock time it was."""
+    async with container() as request:
+        await (await request.get(CreateApiKey))(NewApiKey(name=name, scopes=frozenset({Scope.EVENTS_WRITE})))
+    return time.time()
+
+
+async def throughput_rounds(
+    args: argparse.Namespace,
+    container: AsyncContainer,
+    settings: Settings,
+    url: str,
+    secret: str,
+    receiver: str,
+    tag: str,
+) -> list[float]:
+    """The baseline and the throughput, alternated ``args.rounds`` times: the machine's pace drifts within a
+    run, and each ratio is taken between neighbours. The ratios, in order."""
+    arrived = 0  # what the receiver has counted so far
+    ratios = []
+    for round_number in range(args.rounds):
+        posts_per_second = await baseline(url, settings, secret, args.backlog, f"baseline-{tag}-{round_number}")
+        arrived += args.backlog
+        print(
+            f"baseline: {posts_per_second:,.0f} signed POSTs/s straight to the receiver (no outbox), "
+            f"{min(settings.webhooks.concurrency, args.per_endpoint)} at once"
+        )
+        backlog = {f"backlog-{tag}-{round_number}-{n}" for n in range(args.backlog)}
+        for name in sorted(backlog):
+            await commit_event(container, name)
+        dispatcher = WebhookDispatcher(container, settings.webhooks)
+        started = time.perf_counter()
+        dispatcher.start()
+        found = await until_arrived(receiver, arrived + len(backlog), seconds=120)
+        elapsed = time.perf_counter() - started
+        await dispatcher.stop()
+        arrived += len(backlog)
+        delivered = len(backlog & found.keys())
+        rate = delivered / elapsed
+        ratios.append(rate / posts_per_second)
+        print(
+            f"throughput: {delivered:,} of {len(backlog):,} backlogged events delivered and verified in "
+            f"{elapsed:.1f} s: {rate:,.0f}/s, {ratios[-1]:.2f} x the baseline"
+        )
+    return ratios
+
+
 async def measure(args: argparse.Namespace, database_url: str) -> None:
     settings = settings_from(
         {
@@ -120,42 +172,22 @@ async def measure(args: argparse.Namespace, database_url: str) -> None:
     command += ["--log-level", "warning", "webhook_receiver:app"]
     receiver = f"http://127.0.0.1:{port}"
     with serving(command, env, port):
-        posts_per_second = await baseline(url, settings, endpoint.secret, args.backlog)
-        print(
-            f"baseline: {posts_per_second:,.0f} signed POSTs/s straight to the receiver (no outbox), "
-            f"{min(settings.webhooks.concurrency, args.per_endpoint)} at once"
-        )
-
-        async def commit(name: str) -> float:
-            async with container() as request:
-                await (await request.get(CreateApiKey))(NewApiKey(name=name, scopes=frozenset({Scope.EVENTS_WRITE})))
-            return time.time()
-
         tag = uuid4().hex[:6]
-        backlog = {f"backlog-{tag}-{n}" for n in range(args.backlog)}
-        for name in sorted(backlog):
-            await commit(name)
+        ratios = await throughput_rounds(args, container, settings, url, endpoint.secret, receiver, tag)
+        arrived = len(await arrivals(receiver))
+        print(f"throughput (median of {len(ratios)}): {statistics.median(ratios):.2f} x the baseline")
         dispatcher = WebhookDispatcher(container, settings.webhooks)
-        started = time.perf_counter()
         dispatcher.start()
-        found = await until_arrived(receiver, args.backlog + len(backlog), seconds=120)
-        elapsed = time.perf_counter() - started
-        delivered = len(backlog & found.keys())
-        rate = delivered / elapsed
-        print(
-            f"throughput: {delivered:,} of {len(backlog):,} backlogged events delivered and verified in "
-            f"{elapsed:.1f} s: {rate:,.0f}/s, {rate / posts_per_second:.2f} x the baseline"
-        )
 
         committed: dict[str, float] = {}
         interval = 1 / args.rate
         next_at = time.perf_counter()
         for number in range(int(args.rate * args.seconds)):
             name = f"steady-{tag}-{number}"
-            committed[name] = await commit(name)
+            committed[name] = await commit_event(container, name)
             next_at += interval
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
-        found = await until_arrived(receiver, args.backlog + len(backlog) + len(committed), seconds=60)
+        found = await until_arrived(receiver, arrived + len(committed), seconds=60)
         await dispatcher.stop()
         lags = [found[name] - at for name, at in committed.items() if name in found]
         missing = len(committed) - len(lags)
@@ -186,6 +218,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="baseline and throughput, alternated this many times (median ratio)"
+    )
     parser.add_argument(
         "--api-seconds",
         type=int,
