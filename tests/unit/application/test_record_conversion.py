@@ -457,6 +457,18 @@ async def test_a_voided_referrer_reward_frees_its_place_under_the_cap(p: Program
     assert [reward.role for reward in second.rewards] == [RewardRole.REFERRER, RewardRole.REFEREE]
 
 
+async def test_a_programme_without_a_cap_grants_without_a_hold_on_the_referrer(p: ProgrammeWorld) -> None:
+    # Nothing is counted, so nothing need take turns: the referrer's tallies are the only row grants share.
+    ada = await referrer(p)
+    bea = await referred_by(p, ada)
+    await with_terms(p, TERMS)
+
+    recorded = await converted(p, bea)
+
+    assert [reward.role for reward in recorded.rewards] == [RewardRole.REFERRER, RewardRole.REFEREE]
+    assert p.rewards.grants_held_for == []
+
+
 async def test_a_programme_without_a_referrer_reward_takes_no_hold_on_the_referrer(p: ProgrammeWorld) -> None:
     bea = await referred_by(p, await referrer(p))
     await with_terms(p, replace(TERMS, referrer_reward=None))
