@@ -142,7 +142,7 @@ async def throughput_rounds(
         found = await until_arrived(receiver, arrived + len(backlog), seconds=120)
         elapsed = time.perf_counter() - started
         await dispatcher.stop()
-        arrived += len(backlog)
+        arrived = len(found)  # what arrived late from a round that ran out of time counts too
         delivered = len(backlog & found.keys())
         rate = delivered / elapsed
         ratios.append(rate / posts_per_second)
@@ -234,6 +234,8 @@ def main() -> None:
         help="WEBHOOK_CONCURRENCY_PER_ENDPOINT for the run (the baseline sends as many at once)",
     )
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     with tempfile.TemporaryDirectory(prefix="referrals-webhooks-") as scratch:
         database_url = args.database_url or f"sqlite+aiosqlite:///{Path(scratch) / 'bench.sqlite3'}"
         environment = {**os.environ, "DATABASE_URL": database_url}

@@ -4,18 +4,21 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from typing import Final
 from uuid import UUID
 
 from referrals.application.use_cases.deliver_webhooks import CLAIMED_PER_SLOT
 
-# How many waves of an endpoint's attempts (its slots' worth each) are still held when it is said to have room.
-WAVES_LEFT_WHEN_ROOM = 2
+# How many waves of an endpoint's attempts (its slots' worth each) are still held when it is said to have room;
+# fewer than the waves a claim holds (CLAIMED_PER_SLOT), or room would be announced at every attempt's end.
+WAVES_LEFT_WHEN_ROOM: Final = 2
 
 
 class AttemptSlots:
     """A claimed delivery is held until its attempt ends; the attempt takes a slot of its endpoint, then one of
-    all, so a slow endpoint's waiting deliveries hold none of the others' slots. ``on_room`` is called when an
-    endpoint has room for a wave of attempts again, not at each one: a claim is a write transaction."""
+    all, so a slow endpoint's waiting deliveries hold none of the others' slots. ``on_room`` is called at each
+    attempt's end once an endpoint holds no more than ``WAVES_LEFT_WHEN_ROOM`` waves, not before: a claim is a
+    write transaction, and earlier it would find too little room to be worth one."""
 
     def __init__(self, per_endpoint: int, in_all: int, on_room: Callable[[], None]) -> None:
         self._per_endpoint = per_endpoint

@@ -63,7 +63,8 @@ class WebhookDispatcher:
         self._recording = False
 
     async def run(self) -> None:
-        """Poll until ``request_stop``: each round fans out, then fills the free slots with due deliveries."""
+        """Poll until ``request_stop``: each round fans out (a backlog a batch at a time) and fills the free slots
+        with due deliveries."""
         while not self._stopping.is_set():
             # Cleared before the round, not after: a delivery that finishes during the round wakes the next one.
             self._slot_freed.clear()
@@ -88,7 +89,7 @@ class WebhookDispatcher:
         waits = {
             asyncio.ensure_future(self._stopping.wait()),
             asyncio.ensure_future(self._slot_freed.wait()),
-            asyncio.ensure_future(self._commit_to_look_for()),
+            asyncio.ensure_future(self._own_commit_past_spacing()),
         }
         try:
             await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
@@ -96,7 +97,8 @@ class WebhookDispatcher:
             for wait in waits:
                 wait.cancel()
 
-    async def _commit_to_look_for(self) -> None:
+    async def _own_commit_past_spacing(self) -> None:
+        """Until this process commits an event, and the spacing since the last look is over."""
         committed = await self._container.get(CommitSignal)
         await committed.wait()
         await asyncio.sleep(max(0.0, self._spacing_ends - time.monotonic()))
@@ -111,18 +113,20 @@ class WebhookDispatcher:
             started = time.monotonic()
             self._next_look = started + self._settings.poll_interval
             self._spacing_ends = started + FAN_OUT_SPACING
-        more = fan_out
+        backlog_left = fan_out
         claimed = 0
         while True:
-            if more:
+            if backlog_left:
                 async with self._container() as request:
                     fan_out_events = await request.get(FanOutEvents)
-                    more = await fan_out_events(clock.now(), FAN_OUT_BATCH) >= FAN_OUT_BATCH
+                    backlog_left = await fan_out_events(clock.now(), FAN_OUT_BATCH) >= FAN_OUT_BATCH
+            if self._stopping.is_set():
+                return claimed
+            claimed += await self._claim_and_start()
             if time.monotonic() >= self._next_lag_reading:
                 self._next_lag_reading = time.monotonic() + LAG_READING_PERIOD
                 await self._read_lag(clock)
-            claimed += await self._claim_and_start()
-            if not more or self._stopping.is_set():
+            if not backlog_left:
                 return claimed
 
     async def _claim_and_start(self) -> int:

@@ -1,13 +1,13 @@
 """The slots of a process's webhook attempts: when an endpoint is said to have room for another claim."""
 
 from referrals.application.use_cases.deliver_webhooks import CLAIMED_PER_SLOT
-from referrals.bootstrap.attempt_slots import AttemptSlots
+from referrals.bootstrap.attempt_slots import WAVES_LEFT_WHEN_ROOM, AttemptSlots
 from referrals.domain.ids import new_id
 
 PER_ENDPOINT = 2
 
 
-async def test_room_is_announced_while_two_waves_are_still_held_and_at_each_attempt_after() -> None:
+async def test_room_is_announced_once_two_waves_are_left_and_at_each_attempt_after() -> None:
     endpoint = new_id()
     held_when_announced: list[int] = []
     slots = AttemptSlots(PER_ENDPOINT, 8, lambda: held_when_announced.append(slots.held.get(endpoint, 0)))
@@ -18,6 +18,6 @@ async def test_room_is_announced_while_two_waves_are_still_held_and_at_each_atte
         async with slots.attempt(endpoint):
             pass
 
-    # Not at the first attempts, while more than two waves are held: a claim would find no room yet.
-    assert held_when_announced == list(range(2 * PER_ENDPOINT, -1, -1))
+    # Not at the first attempts, while more than two waves are held: a claim would find room for too few.
+    assert held_when_announced == list(range(WAVES_LEFT_WHEN_ROOM * PER_ENDPOINT, -1, -1))
     assert slots.room() == 8 * CLAIMED_PER_SLOT

@@ -48,8 +48,8 @@ class RecordConversion:
     A flagged referral holds its first qualifying conversion until the operator approves or voids it.
 
     Every rule a race could break is settled by the database: the conversion's id is its key, the referral is
-    locked while it qualifies, a referrer's grants take turns on the referrer's row, and a referral holds at most
-    one reward per role.
+    locked while it qualifies, under a cap a referrer's grants take turns on the referrer's row, and a referral
+    holds at most one reward per role.
     """
 
     users: UserQueries
