@@ -42,7 +42,7 @@ PASSWORD = "fuzzing is fun"
 REFRESH_TOKENS = 100
 # Every scope but webhooks:manage: registering a webhook resolves the URL's host with the system's resolver, and
 # nothing here may send a packet beyond loopback. The webhook routes are fuzzed up to their 403; their bodies
-# are tested in tests/api/test_webhooks.py, with a stub resolver.
+# are tested in tests/api/webhooks/test_webhooks.py, with a stub resolver.
 FUZZ_SCOPES = tuple(scope.value for scope in Scope if scope is not Scope.WEBHOOKS_MANAGE)
 LIVE_EXPIRIES = (timedelta(hours=1), timedelta(days=1), timedelta(days=30), timedelta(days=364))
 

@@ -5,11 +5,9 @@ from datetime import UTC, datetime, timedelta
 from standardwebhooks.webhooks import Webhook
 
 from referrals.domain.api_keys import Scope
-from tests.api.test_webhooks import Hooks, hooks, receiver
+from tests.api.webhooks.hooks import Hooks
 from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.operator_keys import issue_api_key, key_headers
-
-__all__ = ["hooks", "receiver"]
 
 FRAUD_EVENTS = ["code.spent", "referral.flagged", "referral.approved"]
 

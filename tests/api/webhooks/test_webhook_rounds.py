@@ -16,10 +16,8 @@ from referrals.application.use_cases.deliver_webhooks import ClaimDueDeliveries
 from referrals.application.use_cases.fan_out_events import FanOutEvents
 from referrals.bootstrap import webhook_dispatch
 from referrals.bootstrap.webhook_dispatch import FAN_OUT_SPACING
-from tests.api.test_webhooks import Hooks, hooks, receiver
+from tests.api.webhooks.hooks import Hooks
 from tests.fakes.webhook_receiver import WebhookReceiver
-
-__all__ = ["hooks", "receiver"]
 
 CODES = 30
 
