@@ -1,7 +1,7 @@
 """A referrer's standing in one read: their referrals by state, and their own rewards as referrer."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -12,8 +12,8 @@ from referrals.application.ports.rewards import CurrencyTotals
 
 @dataclass(frozen=True, slots=True)
 class ReferrerTallies:
-    referrals: ReferralCounts = field(default_factory=ReferralCounts)
-    rewards: Sequence[CurrencyTotals] = ()
+    referrals: ReferralCounts
+    rewards: Sequence[CurrencyTotals]
 
 
 class ReferrerStatsQueries(Protocol):
