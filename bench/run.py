@@ -65,6 +65,9 @@ class Figures:
     socket_errors: int
     requests: int
     ratio_to_s0: float | None = None
+    # The server's CPU (all its processes) for the load, per request answered: unlike rps, it does not move
+    # with what else the machine runs. Requests still in flight when wrk stops are counted in, not as done.
+    server_cpu_ms_per_request: float | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ class Configuration:
     c1_qualified: int | None = None
     c1_referees: int | None = None
     programme_ratios: dict[str, float] = field(default_factory=dict)
+    # The same ratios from the server's CPU per request instead of rps: what one core would sustain of each.
+    programme_cpu_ratios: dict[str, float] = field(default_factory=dict)
     rss_mb_per_worker_after_programme: list[float] = field(default_factory=list)
 
 
@@ -239,9 +244,11 @@ def run_configuration(args: argparse.Namespace, backend: str, workers: int) -> C
             run_programme(args, configuration, (url, pid, environment), seeded, files, work)
         if "S2" in wanted:
             # The database path: the same lookups with the code cache turned off.
-            with service({**environment, "CODE_CACHE_TTL": "0"}, workers) as (url, _):
+            with service({**environment, "CODE_CACHE_TTL": "0"}, workers) as (url, s2_pid):
                 warm_connections(args, url, *scenario_loads("S2", files, work))
-                configuration.figures.extend(load_together(args, url, *scenario_loads("S2", files, work)))
+                configuration.figures.extend(
+                    load_together(args, url, *scenario_loads("S2", files, work), server_pid=s2_pid)
+                )
             if backend == "postgres":
                 with bare_asyncpg(database_url, workers) as url:
                     bare_s2 = replace(scenario_loads("S2", files, work)[0], scenario="bare S2")
@@ -254,6 +261,9 @@ def run_configuration(args: argparse.Namespace, backend: str, workers: int) -> C
     for figures in configuration.figures:
         figures.ratio_to_s0 = round(figures.rps / baseline, 3) if baseline else None
     configuration.programme_ratios = programme.ratios({f.scenario: f.rps for f in configuration.figures})
+    configuration.programme_cpu_ratios = programme.ratios(
+        {f.scenario: 1 / f.server_cpu_ms_per_request for f in configuration.figures if f.server_cpu_ms_per_request}
+    )
     return configuration
 
 
@@ -276,7 +286,7 @@ def run_programme(
     for scenario in programme.SCENARIOS:
         if scenario in args.scenarios:
             script, inputs = programme.load_of(scenario, files, args.threads)
-            configuration.figures.extend(load_together(args, url, Load(scenario, script, inputs)))
+            configuration.figures.extend(load_together(args, url, Load(scenario, script, inputs), server_pid=pid))
             if scenario in programme.WRITE_SCENARIOS:
                 time.sleep(REST_SECONDS)  # the conversions still queued when wrk stopped are answered first
     configuration.rss_mb_per_worker_after_programme = worker_rss_mb(pid)
@@ -575,10 +585,33 @@ def warm_connections(args: argparse.Namespace, url: str, *loads: Load) -> None:
     load_together(argparse.Namespace(**{**vars(args), "duration": 1}), url, *warming)
 
 
-def load_together(args: argparse.Namespace, url: str, *loads: Load) -> list[Figures]:
-    """Run every load against ``url`` at once, for ``args.duration`` seconds, and return each one's figures."""
+def load_together(args: argparse.Namespace, url: str, *loads: Load, server_pid: int | None = None) -> list[Figures]:
+    """Run every load against ``url`` at once, for ``args.duration`` seconds, and return each one's figures;
+    with ``server_pid`` and a single load, its server CPU per request too."""
+    cpu_before = server_cpu_seconds(server_pid) if server_pid is not None else None
     running = [(each, start_wrk(args, url, each)) for each in loads]
-    return [collect_wrk(each, process) for each, process in running]
+    figures = [collect_wrk(each, process) for each, process in running]
+    if server_pid is not None and cpu_before is not None and len(figures) == 1 and figures[0].requests:
+        spent = server_cpu_seconds(server_pid) - cpu_before
+        only = figures[0]
+        only.server_cpu_ms_per_request = round(1000 * spent / only.requests, 3)
+        print(f"   {only.scenario:<8} server CPU {only.server_cpu_ms_per_request:.3f} ms a request", flush=True)
+    return figures
+
+
+def server_cpu_seconds(parent: int) -> float:
+    """User and system CPU of ``parent`` and its children (the workers), in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if parent in (pid, ppid):
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def start_wrk(args: argparse.Namespace, url: str, each: Load) -> subprocess.Popen[str]:
@@ -671,6 +704,9 @@ def print_programme(configuration: Configuration) -> None:
     ratios = "; ".join(f"{name}: {value:.3f}" for name, value in configuration.programme_ratios.items() if value)
     if ratios:
         print(f"the goals (C1 >= 0.3 x S2, C2 >= 0.5 x S2, C4 >= 0.9 x C4t, C1k >= 0.9 x C1): {ratios}")
+    by_cpu = "; ".join(f"{name}: {value:.3f}" for name, value in configuration.programme_cpu_ratios.items() if value)
+    if by_cpu:
+        print(f"the same, from the server's CPU per request: {by_cpu}")
     if configuration.c1_qualified is not None:
         c1 = next((f.requests for f in configuration.figures if f.scenario == "C1"), 0)
         print(

@@ -35,8 +35,7 @@ async def qualify(
     referee_reward = _reward(programme, terms.referee_reward, referral, RewardRole.REFEREE, conversion, now)
     if referee_reward is not None:
         granted.append(referee_reward)
-    for reward in granted:
-        await rewards.add(reward)
+    await rewards.add(*granted)
     return qualified, granted
 
 

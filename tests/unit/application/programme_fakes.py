@@ -159,10 +159,14 @@ class FakeRewardRepository(RewardRepository):
         # Raised by the next ``add``, as a failing INSERT would: the transaction must roll back all of it.
         self.add_failure: Exception | None = None
 
-    async def add(self, reward: Reward) -> None:
+    async def add(self, *granted: Reward) -> None:
         _in_write(self._database)
         if self.add_failure is not None:
             raise self.add_failure
+        for reward in granted:
+            self._add(reward)
+
+    def _add(self, reward: Reward) -> None:
         rewards = self._database.rewards
         assert reward.id not in rewards, "reward ids are unique"
         # uq_rewards_one_per_referral_and_role.

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import msgspec
-from sqlalchemy import func, insert, select
+from sqlalchemy import Executable, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from referrals.adapters.persistence.tables import events
@@ -16,17 +16,29 @@ from referrals.domain.events import DomainEvent
 # the commit, so it is held for one insert and the commit itself. SQLite has one writer at a time anyway.
 _EVENT_ORDER_LOCK = 0x7265_6665_7272_616C  # "referral", as a 64-bit key nothing else uses
 _ENCODER = msgspec.json.Encoder()
+_COLUMNS = ("type", "occurred_at", "recorded_at", "subject_id", "data")
 _INSERT = insert(events)
-_TAKE_ORDER_LOCK = select(func.pg_advisory_xact_lock(_EVENT_ORDER_LOCK))
+
+
+def _insert_under_order_lock() -> Executable:
+    """The insert, each row selected from a materialised CTE that takes the lock: the lock is held before the
+    first id is drawn, and costs no round trip of its own. Taken again by the later rows of an executemany,
+    it is already the transaction's, which asks nothing of the server."""
+    order_lock = select(func.pg_advisory_xact_lock(_EVENT_ORDER_LOCK).label("taken")).cte("event_order")
+    order_lock = order_lock.prefix_with("MATERIALIZED")
+    row = select(*(bindparam(name, type_=events.c[name].type) for name in _COLUMNS)).select_from(order_lock)
+    return insert(events).from_select(list(_COLUMNS), row)
+
+
+_INSERT_UNDER_ORDER_LOCK = _insert_under_order_lock()
 
 
 async def append_events(session: AsyncSession, pending: Sequence[DomainEvent], recorded_at: datetime) -> None:
     if not pending:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(_TAKE_ORDER_LOCK)
+    ordered = session.get_bind().dialect.name == "postgresql"
     await session.execute(
-        _INSERT,
+        _INSERT_UNDER_ORDER_LOCK if ordered else _INSERT,
         [
             {
                 "type": event.type.value,

@@ -56,12 +56,16 @@ class SqlaRewardRepository(RewardRepository):
         # Each reward this transaction locked, as it last saved it: the tallies move from it.
         self._locked: dict[UUID, Reward] = {}
 
-    async def add(self, reward: Reward) -> None:
-        await self._session.execute(_INSERT, reward_row(reward))
-        self._events.record(reward_event(reward, reward.created_at, created=True))
-        if reward.state is RewardState.AVAILABLE:
-            self._events.record(reward_event(reward, reward.created_at))
-        self._events.reward_moved(None, reward)
+    async def add(self, *granted: Reward) -> None:
+        if not granted:
+            return
+        # One statement for all of them: a qualifying conversion grants both sides' rewards in one round trip.
+        await self._session.execute(_INSERT, [reward_row(reward) for reward in granted])
+        for reward in granted:
+            self._events.record(reward_event(reward, reward.created_at, created=True))
+            if reward.state is RewardState.AVAILABLE:
+                self._events.record(reward_event(reward, reward.created_at))
+            self._events.reward_moved(None, reward)
 
     async def lock(self, reward_id: UUID) -> Reward | None:
         row = (await self._session.execute(_LOCK, {"reward_id": reward_id})).mappings().one_or_none()

@@ -61,8 +61,9 @@ class RewardQueries(Protocol):
 class RewardRepository(Protocol):
     """Rewards inside a write transaction; every change of state records its event."""
 
-    async def add(self, reward: Reward) -> None:
-        """Records ``reward.created`` (and ``reward.available`` for one granted past its hold)."""
+    async def add(self, *granted: Reward) -> None:
+        """Stores them together; records each one's ``reward.created`` (and ``reward.available`` for one
+        granted past its hold)."""
         ...
 
     async def lock(self, reward_id: UUID) -> Reward | None: ...

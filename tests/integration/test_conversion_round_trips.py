@@ -1,0 +1,59 @@
+"""What a qualifying conversion costs the database, counted in statements: conversions are the write path the
+operator's backend drives hardest, and every statement is a round trip on the request's critical path."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from dishka import AsyncContainer
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.integration.test_programme_races import (
+    container,
+    engine,
+    purchase,
+    record,
+    referrer_with_referees,
+    set_programme,
+)
+
+__all__ = ["container", "engine"]
+
+# The write transaction of a qualifying conversion: the referral locked, the programme read, the conversion
+# stored, the referral saved, both rewards in one insert, the two tallies, and the events (with their order
+# lock on PostgreSQL) in one insert. BEGIN and COMMIT are not cursor statements and are not counted here.
+STATEMENTS_OF_A_QUALIFYING_CONVERSION = 8
+
+
+@contextmanager
+def statements_run(engine: AsyncEngine) -> Iterator[list[str]]:
+    run: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        run.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", note)
+    try:
+        yield run
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", note)
+
+
+async def test_a_qualifying_conversion_grants_both_rewards_and_its_events_in_one_statement_each(
+    container: AsyncContainer, engine: AsyncEngine
+) -> None:
+    await set_programme(container)
+    _, (referee,) = await referrer_with_referees(container, 1)
+
+    with statements_run(engine) as run:
+        outcome = await record(container, purchase("order-1", referee))
+
+    assert outcome.qualified
+    assert len(outcome.rewards) == 2
+    written = [statement for statement in run if not statement.lstrip().upper().startswith("SELECT")]
+    assert sum("INSERT INTO rewards" in statement for statement in written) == 1, written
+    assert sum("INSERT INTO events" in statement for statement in written) == 1, written
+    assert not any("pg_advisory_xact_lock" in statement for statement in run if statement not in written), run
+    # The user's lookup runs before the transaction; on PostgreSQL it goes to the driver directly, uncounted.
+    assert len(run) <= STATEMENTS_OF_A_QUALIFYING_CONVERSION + 1, run
