@@ -65,12 +65,13 @@ class Seeded:
     feed_events: int
 
 
-def referees_for(scenarios: Collection[str], duration: int) -> int:
-    """C1's fresh referees: enough for up to 2,500 conversions a second (the runner counts how many qualified);
-    none when no programme scenario runs, and then nothing of the programme is seeded."""
+def referees_for(scenarios: Collection[str], duration: int, rounds: int) -> int:
+    """C1's and C1k's fresh referees: enough for up to 1,250 conversions a second in each round of each (the
+    runner counts how many qualified); none when no programme scenario runs, and then nothing of the programme
+    is seeded."""
     if not any(scenario in scenarios for scenario in SCENARIOS):
         return 0
-    return max(10_000, 2_500 * duration)
+    return max(10_000, 2 * 1_250 * duration * rounds)
 
 
 def with_mailbox_keys(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -308,11 +309,21 @@ def _requests(path: Path, lines: Sequence[tuple[str, str]]) -> str:
     return str(path)
 
 
-def load_of(scenario: str, files: Mapping[str, str], threads: int) -> tuple[str, dict[str, str]]:
-    """The Lua script and its environment for one of the programme's scenarios."""
-    if scenario in {"C1", "C1k"}:
+def load_of(
+    scenario: str, files: Mapping[str, str], threads: int, round_of: tuple[int, int] = (0, 1)
+) -> tuple[str, dict[str, str]]:
+    """The Lua script and its environment for one of the programme's scenarios; a write scenario's round
+    (its number, of how many) converts a share of the referees of its own."""
+    if scenario in WRITE_SCENARIOS:
         tag = f"{CONVERSION_PREFIX}{uuid.uuid4().hex[:8]}"
-        environment = {"BENCH_REFEREES": files["referees"], "BENCH_KEY": files["key"], "BENCH_RUN_TAG": tag}
+        round_number, rounds = round_of
+        environment = {
+            "BENCH_REFEREES": files["referees"],
+            "BENCH_KEY": files["key"],
+            "BENCH_RUN_TAG": tag,
+            "BENCH_ROUND": str(round_number),
+            "BENCH_ROUNDS": str(rounds),
+        }
         if scenario == "C1k":
             environment["BENCH_IDEMPOTENT"] = "1"
         return "conversions.lua", environment | {"BENCH_THREADS": str(threads)}

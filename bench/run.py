@@ -89,13 +89,17 @@ class Configuration:
     bare_litestar_rps: float | None = None
     # PostgreSQL only: S2's lookups against a bare Litestar app running the same select on a bare asyncpg pool.
     bare_asyncpg_s2: Figures | None = None
+    # C1's statements, written by hand on the same bare pool: what a conversion costs at the driver's speed.
+    bare_asyncpg_c1: Figures | None = None
     rss_mb_per_worker: list[float] = field(default_factory=list)
     rss_mb_per_worker_at_rest: list[float] = field(default_factory=list)
     # Measured just before S4, with the service idle: the machine's rate moves by 15 % over a long run.
     argon2_hashes_per_second: float | None = None
-    # The programme's scenarios (bench/programme.py): how many of C1's conversions qualified, of how many
-    # referees seeded for it; the goals' ratios; each worker's RSS as the last of them ends.
+    # The programme's scenarios (bench/programme.py): how many of the conversions C1 and C1k sent in all their
+    # rounds qualified, of how many answered and of how many referees seeded for them; the goals' ratios; each
+    # worker's RSS as the last of them ends.
     c1_qualified: int | None = None
+    conversions_answered: int | None = None
     c1_referees: int | None = None
     programme_ratios: dict[str, float] = field(default_factory=dict)
     # The same ratios from the server's CPU per request instead of rps: what one core would sustain of each.
@@ -145,6 +149,12 @@ def parse_arguments() -> argparse.Namespace:
     )
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), type=lambda value: value.split(","))
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
+    parser.add_argument(
+        "--write-rounds",
+        type=int,
+        default=3,
+        help="rounds of the write scenarios (C1, C1k), alternating; the median round of each is reported",
+    )
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--timeout", type=int, default=10, help="seconds before wrk gives up on a request")
@@ -225,7 +235,7 @@ def run_configuration(args: argparse.Namespace, backend: str, workers: int) -> C
             capture_output=True,
         )
         wanted = set(args.scenarios)
-        referees = programme.referees_for(wanted, args.duration)
+        referees = programme.referees_for(wanted, args.duration, args.write_rounds + 1)
         files, seeded = asyncio.run(seed_all(database_url, args.users, work, referees))
         with service(environment, workers) as (url, pid):
             files["tokens"] = log_in_some(url, files["emails"], work)
@@ -249,11 +259,8 @@ def run_configuration(args: argparse.Namespace, backend: str, workers: int) -> C
                 configuration.figures.extend(
                     load_together(args, url, *scenario_loads("S2", files, work), server_pid=s2_pid)
                 )
-            if backend == "postgres":
-                with bare_asyncpg(database_url, workers) as url:
-                    bare_s2 = replace(scenario_loads("S2", files, work)[0], scenario="bare S2")
-                    warm_connections(args, url, bare_s2)
-                    configuration.bare_asyncpg_s2 = load_together(args, url, bare_s2)[0]
+        if backend == "postgres":
+            run_bare_asyncpg(args, configuration, database_url, files, seeded)
     with bare_litestar(workers) as url:
         bare = Load("bare", "get_paths.lua", {"BENCH_PATHS": single_path(work_dir(), "/health")})
         configuration.bare_litestar_rps = load_together(args, url, bare)[0].rps
@@ -265,6 +272,32 @@ def run_configuration(args: argparse.Namespace, backend: str, workers: int) -> C
         {f.scenario: 1 / f.server_cpu_ms_per_request for f in configuration.figures if f.server_cpu_ms_per_request}
     )
     return configuration
+
+
+def run_bare_asyncpg(
+    args: argparse.Namespace,
+    configuration: Configuration,
+    database_url: str,
+    files: dict[str, str],
+    seeded: programme.Seeded | None,
+) -> None:
+    """S2's select and C1's conversion on a bare asyncpg pool in a bare app: the database paths' floors."""
+    wanted = set(args.scenarios)
+    converting = "C1" in wanted and seeded is not None
+    if "S2" not in wanted and not converting:
+        return
+    with bare_asyncpg(database_url, configuration.workers) as (url, pid):
+        if "S2" in wanted:
+            bare_s2 = replace(scenario_loads("S2", files, work_dir())[0], scenario="bare S2")
+            warm_connections(args, url, bare_s2)
+            configuration.bare_asyncpg_s2 = load_together(args, url, bare_s2, server_pid=pid)[0]
+        if converting:
+            assert seeded is not None  # noqa: S101 - for the type checker
+            # The last share of C1's referees, which none of the service's rounds converted.
+            share = (args.write_rounds, args.write_rounds + 1)
+            script, inputs = programme.load_of("C1", {"referees": seeded.referees, "key": "-"}, args.threads, share)
+            bare_c1 = Load("bare C1", script, inputs)
+            configuration.bare_asyncpg_c1 = load_together(args, url, bare_c1, server_pid=pid)[0]
 
 
 def run_programme(
@@ -284,11 +317,26 @@ def run_programme(
     key = programme.create_key(service_environment(environment, configuration.workers, 0), ROOT)
     files = files | programme.prepare(url, seeded, key, PASSWORD, work)
     for scenario in programme.SCENARIOS:
-        if scenario in args.scenarios:
+        if scenario in args.scenarios and scenario not in programme.WRITE_SCENARIOS:
             script, inputs = programme.load_of(scenario, files, args.threads)
             configuration.figures.extend(load_together(args, url, Load(scenario, script, inputs), server_pid=pid))
-            if scenario in programme.WRITE_SCENARIOS:
-                time.sleep(REST_SECONDS)  # the conversions still queued when wrk stopped are answered first
+    # The write scenarios last, alternating round by round: each round pays alike for what the one before left
+    # behind (queued conversions, their events for the background fan-out, autovacuum), and the median round
+    # of each is kept. Each round converts referees of its own.
+    writes = [scenario for scenario in programme.SCENARIOS if scenario in programme.WRITE_SCENARIOS]
+    rounds: dict[str, list[Figures]] = {scenario: [] for scenario in writes if scenario in args.scenarios}
+    for round_number in range(args.write_rounds):
+        for scenario, measured in rounds.items():
+            # One share more than there are rounds: the last is the bare app's (run_configuration).
+            script, inputs = programme.load_of(scenario, files, args.threads, (round_number, args.write_rounds + 1))
+            measured.extend(load_together(args, url, Load(scenario, script, inputs), server_pid=pid))
+            time.sleep(REST_SECONDS)  # the conversions still queued when wrk stopped are answered first
+    for scenario, measured in rounds.items():
+        median = sorted(measured, key=lambda figures: figures.rps)[len(measured) // 2]
+        if len(measured) > 1:
+            print(f"   {scenario:<8} rounds: {', '.join(f'{figures.rps:,.0f}' for figures in measured)} rps")
+        configuration.figures.append(median)
+    configuration.conversions_answered = sum(figures.requests for measured in rounds.values() for figures in measured)
     configuration.rss_mb_per_worker_after_programme = worker_rss_mb(pid)
     if "C1" in args.scenarios:
         configuration.c1_qualified = programme.qualified_conversions(environment["DATABASE_URL"])
@@ -541,14 +589,14 @@ def bare_litestar(workers: int) -> Iterator[str]:
 
 
 @contextmanager
-def bare_asyncpg(database_url: str, workers: int) -> Iterator[str]:
+def bare_asyncpg(database_url: str, workers: int) -> Iterator[tuple[str, int]]:
     port = free_port()
     command = [PYTHON, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers), "--log-level", "warning", "bare_asyncpg_app:app"]
     dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "bench"), "BENCH_ASYNCPG_DSN": dsn}
-    with serving(command, env, port):
-        yield f"http://127.0.0.1:{port}"
+    with serving(command, env, port) as pid:
+        yield f"http://127.0.0.1:{port}", pid
 
 
 @contextmanager
@@ -683,6 +731,15 @@ def print_table(configuration: Configuration) -> None:
     if configuration.bare_asyncpg_s2 and s2:
         bare_s2 = configuration.bare_asyncpg_s2
         print(f"S2 / the same select on a bare asyncpg pool: {s2.rps / bare_s2.rps:.3f} ({bare_s2.rps:,.0f} rps bare)")
+    c1 = next((f for f in configuration.figures if f.scenario == "C1"), None)
+    if configuration.bare_asyncpg_c1 and c1:
+        bare_c1 = configuration.bare_asyncpg_c1
+        print(
+            f"C1 / the same conversion on a bare asyncpg pool: {c1.rps / bare_c1.rps:.3f} ({bare_c1.rps:,.0f} rps bare)"
+        )
+        if configuration.bare_asyncpg_s2:
+            bare_ratio = bare_c1.rps / configuration.bare_asyncpg_s2.rps
+            print(f"bare C1 / bare S2: {bare_ratio:.3f} (the goal's ratio with no framework, ORM or rules at all)")
     hash_rate = configuration.argon2_hashes_per_second
     for name in ("S4", "S5"):
         rate = next((f.rps for f in configuration.figures if f.scenario == name), None)
@@ -708,10 +765,10 @@ def print_programme(configuration: Configuration) -> None:
     if by_cpu:
         print(f"the same, from the server's CPU per request: {by_cpu}")
     if configuration.c1_qualified is not None:
-        c1 = next((f.requests for f in configuration.figures if f.scenario == "C1"), 0)
         print(
-            f"C1: {configuration.c1_qualified:,} conversions qualified their referral, for {c1:,} answers counted "
-            f"(those in flight as wrk stopped are answered after it); {configuration.c1_referees:,} referees seeded"
+            f"C1 and C1k: {configuration.c1_qualified:,} conversions qualified their referral, for "
+            f"{configuration.conversions_answered or 0:,} answers counted in all rounds (those in flight as wrk "
+            f"stopped are answered after it); {configuration.c1_referees:,} referees seeded"
         )
     if configuration.rss_mb_per_worker_after_programme:
         print(f"RSS per worker as the programme's scenarios end: {configuration.rss_mb_per_worker_after_programme} MB")

@@ -3,6 +3,7 @@
 -- referees t, t + BENCH_THREADS, ...; past the end it starts over, and the runner's count of qualified
 -- conversions shows it. With BENCH_IDEMPOTENT set, each request carries an Idempotency-Key (its conversion id)
 -- and takes its referees from the end of the file, so that C1 and C1k each convert referees of their own.
+-- Round BENCH_ROUND of BENCH_ROUNDS takes its referees from that share of its half of the file.
 package.path = os.getenv("BENCH_LUA") .. "/?.lua;" .. package.path
 local common = require("common")
 local referees = common.lines(os.getenv("BENCH_REFEREES"))
@@ -10,6 +11,9 @@ local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bea
 local run_tag = os.getenv("BENCH_RUN_TAG")
 local stride = tonumber(os.getenv("BENCH_THREADS"))
 local idempotent = os.getenv("BENCH_IDEMPOTENT") ~= nil
+local rounds = tonumber(os.getenv("BENCH_ROUNDS") or "1")
+local share = math.floor(#referees / (2 * rounds))
+local first = tonumber(os.getenv("BENCH_ROUND") or "0") * share
 local created = 0
 local counter = 0
 
@@ -20,7 +24,7 @@ setup = function(thread)
 end
 
 request = function()
-  local index = (thread_number + counter * stride) % #referees + 1
+  local index = first + (thread_number + counter * stride) % share + 1
   if idempotent then index = #referees + 1 - index end
   counter = counter + 1
   local id = string.format("%s-%d-%d", run_tag, thread_number, counter)

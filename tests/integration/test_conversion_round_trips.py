@@ -9,6 +9,9 @@ from dishka import AsyncContainer
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from referrals.application.idempotency import IdempotentRequests
+from referrals.application.ports.idempotency import StoredAnswer
+from referrals.application.use_cases.record_conversion import RecordConversion
 from tests.integration.test_programme_races import (
     container,
     engine,
@@ -57,3 +60,31 @@ async def test_a_qualifying_conversion_grants_both_rewards_and_its_events_in_one
     assert not any("pg_advisory_xact_lock" in statement for statement in run if statement not in written), run
     # The user's lookup runs before the transaction; on PostgreSQL it goes to the driver directly, uncounted.
     assert len(run) <= STATEMENTS_OF_A_QUALIFYING_CONVERSION + 1, run
+
+
+def _first(run: list[str], prefix: str) -> int:
+    return next(index for index, statement in enumerate(run) if statement.lstrip().startswith(prefix))
+
+
+async def test_a_keyed_conversion_keeps_its_answer_before_it_takes_the_tally_rows_and_the_event_order(
+    container: AsyncContainer, engine: AsyncEngine
+) -> None:
+    """The tally rows and the event-order lock are the last locks a transaction takes, held until its commit:
+    with an Idempotency-Key, the answer's insert comes before them, not while they are held."""
+    await set_programme(container)
+    _, (referee,) = await referrer_with_referees(container, 1)
+    answer = StoredAnswer(status=201, body=b"{}", media_type="application/json", headers={})
+
+    with statements_run(engine) as run:
+        async with container() as request:
+            requests = await request.get(IdempotentRequests)
+            record_conversion = await request.get(RecordConversion)
+            async with requests.handling("key:operator", "order-1", "fingerprint"):
+                outcome = await record_conversion(purchase("order-1", referee))
+                await requests.answered("key:operator", "order-1", "fingerprint", answer)
+
+    assert outcome.qualified
+    kept = _first(run, "INSERT INTO idempotency_keys")
+    assert kept < _first(run, "INSERT INTO referrer_tallies"), run
+    assert kept < _first(run, "INSERT INTO referrer_reward_tallies"), run
+    assert kept < _first(run, "WITH event_order" if engine.dialect.name == "postgresql" else "INSERT INTO events"), run

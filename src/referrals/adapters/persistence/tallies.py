@@ -3,8 +3,8 @@
 Repositories note each change of state as they make it; the unit of work adds the changes up and applies them
 at the end of the write block, in key order. Tally rows are so the last row locks a block takes, always in one
 order, and only the event-order lock (outbox.py) follows them: two transactions never wait on each other's
-tallies in a circle. That holds while a transaction moves tallies in one block only; an idempotent request's
-held transaction adds a block after its work, and that block keeps the answer, which moves none.
+tallies in a circle. A held transaction (an idempotent request's) applies the tallies of all its blocks once,
+at its end.
 """
 
 from collections import Counter

@@ -1,6 +1,6 @@
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,10 +19,12 @@ from referrals.domain.reward import Reward
 
 @dataclass(slots=True)
 class _Hold:
-    """A ``held`` block: the turn it took (released when it ends), once a write block needed it."""
+    """A ``held`` block: the turn it took (released when it ends), once a write block needed it, and the events
+    its write blocks recorded, written with the tallies just before its commit."""
 
     turn: AsyncExitStack
     turn_taken: bool = False
+    events: list[DomainEvent] = field(default_factory=list)
 
 
 class SqlaUnitOfWork(TransactionManager, HeldTransaction, ChangeRecorder):
@@ -30,7 +32,9 @@ class SqlaUnitOfWork(TransactionManager, HeldTransaction, ChangeRecorder):
     tallies their changes move.
 
     Tallies and events are written at the end of the block, just before the commit: with the state change or
-    not at all.
+    not at all. In a ``held`` transaction, at the end of the hold: after everything its blocks wrote (an
+    idempotent request's answer included), so the tally rows and the event-order lock, the last locks a
+    transaction takes, are held for no more than the commit.
     """
 
     def __init__(self, session: AsyncSession, clock: Clock, turns: WriterTurns, committed: CommitSignal) -> None:
@@ -77,12 +81,13 @@ class SqlaUnitOfWork(TransactionManager, HeldTransaction, ChangeRecorder):
         # The turn and the transaction are taken by the first write block, not here: the work before it
         # (hashing a password, asking a verifier) holds no lock.
         async with AsyncExitStack() as turn:
-            self._hold = _Hold(turn)
+            self._hold = hold = _Hold(turn)
             try:
                 yield
+                await self._write_changes(hold.events)
             except BaseException:
                 await self._session.rollback()
-                self._after_commit.clear()
+                self._discard_changes()
                 raise
             finally:
                 self._hold = None
@@ -126,18 +131,30 @@ class SqlaUnitOfWork(TransactionManager, HeldTransaction, ChangeRecorder):
 
     @asynccontextmanager
     async def _block(self) -> AsyncIterator[None]:
-        """A write block: its events appended at its end, everything rolled back if it raises."""
-        self._pending = []
+        """A write block: its tallies and events written at its end (a hold's at the hold's), everything rolled
+        back if it raises."""
+        hold = self._hold
+        self._pending = [] if hold is None else hold.events
         try:
             yield
-            await self._tallies.apply(self._session)
-            await append_events(self._session, self._pending, self._clock.now())
-            self._recorded_any = self._recorded_any or bool(self._pending)
+            if hold is None:
+                await self._write_changes(self._pending)
         except BaseException:
             await self._session.rollback()
-            self._recorded_any = False
-            self._after_commit.clear()
-            self._tallies.clear()
+            self._discard_changes()
             raise
         finally:
             self._pending = None
+
+    async def _write_changes(self, events: list[DomainEvent]) -> None:
+        await self._tallies.apply(self._session)
+        await append_events(self._session, events, self._clock.now())
+        self._recorded_any = self._recorded_any or bool(events)
+
+    def _discard_changes(self) -> None:
+        """After a rollback: nothing of the transaction is left to write, announce or follow up."""
+        self._recorded_any = False
+        self._after_commit.clear()
+        self._tallies.clear()
+        if self._hold is not None:
+            self._hold.events.clear()
