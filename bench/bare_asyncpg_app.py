@@ -54,6 +54,48 @@ WITH event_order AS MATERIALIZED (SELECT pg_advisory_xact_lock(82431072788693896
 INSERT INTO events (type, occurred_at, recorded_at, subject_id, data)
 SELECT $1, $2, $2, $3, $4 FROM event_order
 """
+# The same writes as one statement of data-modifying CTEs, run in autocommit: one round trip in all. Every part
+# sees one snapshot; the referral's row lock settles racing conversions (the loser finds it no longer pending).
+# With BENCH_BARE_C1_ONE_STATEMENT set, the route runs this instead: what fewer statements would buy.
+ONE_STATEMENT = """
+WITH referral AS (
+    SELECT id, referrer_id FROM referrals WHERE id = $1 AND state = 'pending' FOR NO KEY UPDATE
+), programme AS (
+    SELECT version FROM program_versions ORDER BY version DESC LIMIT 1
+), conversion AS (
+    INSERT INTO conversions (id, user_id, type, amount, currency, occurred_at, received_at, qualified)
+    SELECT $2, $1, $3, $4, $5, $6, $6, EXISTS (SELECT FROM referral)
+    ON CONFLICT (id) DO NOTHING RETURNING qualified
+), qualified AS (
+    UPDATE referrals SET state = 'qualified', qualified_at = $6
+    WHERE id = (SELECT id FROM referral) AND EXISTS (SELECT FROM conversion WHERE qualified)
+    RETURNING id, referrer_id
+), granted AS (
+    INSERT INTO rewards (id, referral_id, user_id, role, amount, currency, state, created_at, available_at,
+                         program_version, conversion_id)
+    SELECT gen_random_uuid(), qualified.id,
+           CASE WHEN share.role = 'referrer' THEN qualified.referrer_id ELSE qualified.id END,
+           share.role, share.amount, 'USD', 'pending', $6, $7, (SELECT version FROM programme), $2
+    FROM qualified CROSS JOIN (VALUES ('referrer', 500::bigint), ('referee', $8::bigint)) AS share (role, amount)
+    RETURNING id, user_id, role, amount
+), referral_tally AS (
+    INSERT INTO referrer_tallies (referrer_id, pending, flagged, qualified, voided)
+    SELECT referrer_id, -1, 0, 1, 0 FROM qualified
+    ON CONFLICT (referrer_id) DO UPDATE SET pending = referrer_tallies.pending - 1,
+                                            qualified = referrer_tallies.qualified + 1
+), reward_tally AS (
+    INSERT INTO referrer_reward_tallies (referrer_id, currency, pending, available, redeemed, voided)
+    SELECT user_id, 'USD', amount, 0, 0, 0 FROM granted WHERE role = 'referrer'
+    ON CONFLICT (referrer_id, currency) DO UPDATE SET pending = referrer_reward_tallies.pending + excluded.pending
+), event_order AS MATERIALIZED (
+    SELECT pg_advisory_xact_lock(8243107278869389676) FROM qualified
+)
+INSERT INTO events (type, occurred_at, recorded_at, subject_id, data)
+SELECT 'referral.qualified', $6, $6, id, json_build_object('id', id, 'state', 'qualified')::text
+FROM qualified, event_order
+UNION ALL
+SELECT 'reward.created', $6, $6, id, json_build_object('id', id, 'amount', amount)::text FROM granted, event_order
+"""
 HOLD = timedelta(days=14)
 
 
@@ -79,6 +121,11 @@ async def conversion(data: dict[str, Any], state: State) -> dict[str, Any]:
     if await state.pool.fetchrow(USER_BY_ID, user_id) is None:
         raise NotFoundException
     now = datetime.now(UTC)
+    if os.environ.get("BENCH_BARE_C1_ONE_STATEMENT"):
+        share = min(data["amount"] * 1000 // 10_000, 2000)
+        arguments = (data["id"], data["type"], data["amount"], data["currency"], now, now + HOLD, share)
+        await state.pool.execute(ONE_STATEMENT, user_id, *arguments)
+        return {"id": data["id"]}
     async with state.pool.acquire() as connection, connection.transaction():
         referral = await connection.fetchrow(LOCK_REFERRAL, user_id)
         programme = await connection.fetchrow(PROGRAMME)

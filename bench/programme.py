@@ -330,8 +330,9 @@ def load_of(
     return "authorized_get.lua", {"BENCH_REQUESTS": files[scenario]}
 
 
-def qualified_conversions(database_url: str) -> int:
-    """How many of C1's conversions qualified their referral."""
+def qualified_conversions(database_url: str, prefix: str = CONVERSION_PREFIX) -> int:
+    """How many of the conversions whose ids start with ``prefix`` (by default all of C1's and C1k's) qualified
+    their referral."""
 
     async def count() -> int:
         engine = create_async_engine(database_url)
@@ -340,7 +341,7 @@ def qualified_conversions(database_url: str) -> int:
                 found = await connection.scalar(
                     select(func.count())
                     .select_from(tables.conversions)
-                    .where(tables.conversions.c.id.startswith(CONVERSION_PREFIX), tables.conversions.c.qualified)
+                    .where(tables.conversions.c.id.startswith(prefix), tables.conversions.c.qualified)
                 )
         finally:
             await engine.dispose()

@@ -297,7 +297,10 @@ def run_bare_asyncpg(
             share = (args.write_rounds, args.write_rounds + 1)
             script, inputs = programme.load_of("C1", {"referees": seeded.referees, "key": "-"}, args.threads, share)
             bare_c1 = Load("bare C1", script, inputs)
-            configuration.bare_asyncpg_c1 = load_together(args, url, bare_c1, server_pid=pid)[0]
+            figures = configuration.bare_asyncpg_c1 = load_together(args, url, bare_c1, server_pid=pid)[0]
+            # A floor only if its conversions did the work: each must have qualified a referral.
+            qualified = programme.qualified_conversions(database_url, inputs["BENCH_RUN_TAG"])
+            print(f"   bare C1: {qualified:,} conversions qualified, for {figures.requests:,} answers", flush=True)
 
 
 def run_programme(
