@@ -24,14 +24,15 @@ WHERE users.email = $1 AND referral_codes.state = 'active' AND referral_codes.ex
 
 
 USER_BY_ID = "SELECT id, email FROM users WHERE id = $1"
+# The service's lock reads the referral with its email, for the answer; so does this one.
 LOCK_REFERRAL = """
-SELECT referrals.id, referrals.referrer_id, referrals.state, referrals.created_at, users.email
+SELECT referrals.referrer_id, referrals.state, users.email
 FROM referrals JOIN users ON users.id = referrals.id WHERE referrals.id = $1 FOR NO KEY UPDATE OF referrals
 """
 PROGRAMME = "SELECT version, terms FROM program_versions ORDER BY version DESC LIMIT 1"
 ADD_CONVERSION = """
 INSERT INTO conversions (id, user_id, type, amount, currency, occurred_at, received_at, qualified)
-VALUES ($1, $2, $3, $4, $5, $6, $6, true) ON CONFLICT (id) DO NOTHING
+VALUES ($1, $2, $3, $4, $5, $6, $6, $7) ON CONFLICT (id) DO NOTHING
 """
 QUALIFY = "UPDATE referrals SET state = 'qualified', qualified_at = $2 WHERE id = $1"
 ADD_REWARD = """
@@ -83,12 +84,18 @@ WITH referral AS (
     SELECT referrer_id, -1, 0, 1, 0 FROM qualified
     ON CONFLICT (referrer_id) DO UPDATE SET pending = referrer_tallies.pending - 1,
                                             qualified = referrer_tallies.qualified + 1
+    RETURNING 1
 ), reward_tally AS (
     INSERT INTO referrer_reward_tallies (referrer_id, currency, pending, available, redeemed, voided)
     SELECT user_id, 'USD', amount, 0, 0, 0 FROM granted WHERE role = 'referrer'
     ON CONFLICT (referrer_id, currency) DO UPDATE SET pending = referrer_reward_tallies.pending + excluded.pending
+    RETURNING 1
 ), event_order AS MATERIALIZED (
-    SELECT pg_advisory_xact_lock(8243107278869389676) FROM qualified
+    -- Read from the tallies' upserts, so that they run first: the event-order lock comes last, as in the service.
+    SELECT pg_advisory_xact_lock(8243107278869389676)
+    FROM qualified,
+         (SELECT count(*) FROM referral_tally) AS referral_rows,
+         (SELECT count(*) FROM reward_tally) AS reward_rows
 )
 INSERT INTO events (type, occurred_at, recorded_at, subject_id, data)
 SELECT 'referral.qualified', $6, $6, id, json_build_object('id', id, 'state', 'qualified')::text
@@ -124,16 +131,17 @@ async def conversion(data: dict[str, Any], state: State) -> dict[str, Any]:
     if os.environ.get("BENCH_BARE_C1_ONE_STATEMENT"):
         share = min(data["amount"] * 1000 // 10_000, 2000)
         arguments = (data["id"], data["type"], data["amount"], data["currency"], now, now + HOLD, share)
-        await state.pool.execute(ONE_STATEMENT, user_id, *arguments)
-        return {"id": data["id"]}
+        written = await state.pool.execute(ONE_STATEMENT, user_id, *arguments)
+        return {"id": data["id"], "qualified": written != "INSERT 0 0"}
     async with state.pool.acquire() as connection, connection.transaction():
         referral = await connection.fetchrow(LOCK_REFERRAL, user_id)
         programme = await connection.fetchrow(PROGRAMME)
         json.loads(programme["terms"])  # read as the service reads them; C1's terms are built in below
-        await connection.execute(
-            ADD_CONVERSION, data["id"], user_id, data["type"], data["amount"], data["currency"], now
+        qualifies = referral is not None and referral["state"] == "pending"
+        stored = await connection.execute(
+            ADD_CONVERSION, data["id"], user_id, data["type"], data["amount"], data["currency"], now, qualifies
         )
-        if referral is None or referral["state"] != "pending":
+        if not qualifies or stored == "INSERT 0 0":
             return {"id": data["id"], "qualified": False}
         await connection.execute(QUALIFY, user_id, now)
         share = min(data["amount"] * 1000 // 10_000, 2000)

@@ -65,9 +65,11 @@ class Figures:
     socket_errors: int
     requests: int
     ratio_to_s0: float | None = None
-    # The server's CPU (all its processes) for the load, per request answered: unlike rps, it does not move
-    # with what else the machine runs. Requests still in flight when wrk stops are counted in, not as done.
+    # The CPU of the server (all its processes) and of the local PostgreSQL (all its processes; none with
+    # SQLite) for the load, per request answered: what a request costs, where rps is also what the machine
+    # had to spare. Both still move with the machine's speed. Requests in flight when wrk stops count as not done.
     server_cpu_ms_per_request: float | None = None
+    database_cpu_ms_per_request: float | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class Configuration:
     bare_asyncpg_s2: Figures | None = None
     # C1's statements, written by hand on the same bare pool: what a conversion costs at the driver's speed.
     bare_asyncpg_c1: Figures | None = None
+    # How many of bare C1's conversions qualified a referral: fewer than it answered, and it was no floor.
+    bare_c1_qualified: int | None = None
     rss_mb_per_worker: list[float] = field(default_factory=list)
     rss_mb_per_worker_at_rest: list[float] = field(default_factory=list)
     # Measured just before S4, with the service idle: the machine's rate moves by 15 % over a long run.
@@ -136,8 +140,15 @@ def main() -> int:
     ]
     if failed:
         print(f"FAILED: non-2xx answers or socket errors in {failed}")
-        return 1
-    return 0
+    short = [
+        (configuration.backend, configuration.workers)
+        for configuration in configurations
+        if configuration.bare_asyncpg_c1 is not None
+        and (configuration.bare_c1_qualified or 0) < configuration.bare_asyncpg_c1.requests
+    ]
+    if short:
+        print(f"FAILED: bare C1 answered conversions that qualified nothing in {short}: it measured no floor")
+    return 1 if failed or short else 0
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -151,7 +162,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
     parser.add_argument(
         "--write-rounds",
-        type=int,
+        type=_at_least_one,
         default=3,
         help="rounds of the write scenarios (C1, C1k), alternating; the median round of each is reported",
     )
@@ -169,6 +180,14 @@ def parse_arguments() -> argparse.Namespace:
         help="used with postgres; '' for none",
     )
     return parser.parse_args()
+
+
+def _at_least_one(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        msg = f"{value} is not a whole number of at least 1"
+        raise argparse.ArgumentTypeError(msg)
+    return number
 
 
 def require_wrk() -> None:
@@ -296,10 +315,13 @@ def run_bare_asyncpg(
             # The last share of C1's referees, which none of the service's rounds converted.
             share = (args.write_rounds, args.write_rounds + 1)
             script, inputs = programme.load_of("C1", {"referees": seeded.referees, "key": "-"}, args.threads, share)
-            bare_c1 = Load("bare C1", script, inputs)
+            one_statement = bool(os.environ.get("BENCH_BARE_C1_ONE_STATEMENT"))
+            bare_c1 = Load("bare C1, one statement" if one_statement else "bare C1", script, inputs)
             figures = configuration.bare_asyncpg_c1 = load_together(args, url, bare_c1, server_pid=pid)[0]
             # A floor only if its conversions did the work: each must have qualified a referral.
-            qualified = programme.qualified_conversions(database_url, inputs["BENCH_RUN_TAG"])
+            qualified = configuration.bare_c1_qualified = programme.qualified_conversions(
+                database_url, inputs["BENCH_RUN_TAG"]
+            )
             print(f"   bare C1: {qualified:,} conversions qualified, for {figures.requests:,} answers", flush=True)
 
 
@@ -638,31 +660,39 @@ def warm_connections(args: argparse.Namespace, url: str, *loads: Load) -> None:
 
 def load_together(args: argparse.Namespace, url: str, *loads: Load, server_pid: int | None = None) -> list[Figures]:
     """Run every load against ``url`` at once, for ``args.duration`` seconds, and return each one's figures;
-    with ``server_pid`` and a single load, its server CPU per request too."""
-    cpu_before = server_cpu_seconds(server_pid) if server_pid is not None else None
+    with ``server_pid`` and a single load, its server's and database's CPU per request too."""
+    before = _cpu_seconds(server_pid) if server_pid is not None else None
     running = [(each, start_wrk(args, url, each)) for each in loads]
     figures = [collect_wrk(each, process) for each, process in running]
-    if server_pid is not None and cpu_before is not None and len(figures) == 1 and figures[0].requests:
-        spent = server_cpu_seconds(server_pid) - cpu_before
+    if server_pid is not None and before is not None and len(figures) == 1 and figures[0].requests:
+        server, database = (after - earlier for after, earlier in zip(_cpu_seconds(server_pid), before, strict=True))
         only = figures[0]
-        only.server_cpu_ms_per_request = round(1000 * spent / only.requests, 3)
-        print(f"   {only.scenario:<8} server CPU {only.server_cpu_ms_per_request:.3f} ms a request", flush=True)
+        only.server_cpu_ms_per_request = round(1000 * server / only.requests, 3)
+        spent = f"server CPU {only.server_cpu_ms_per_request:.3f} ms"
+        if database:
+            only.database_cpu_ms_per_request = round(1000 * database / only.requests, 3)
+            spent += f", PostgreSQL CPU {only.database_cpu_ms_per_request:.3f} ms"
+        print(f"   {only.scenario:<8} {spent} a request", flush=True)
     return figures
 
 
-def server_cpu_seconds(parent: int) -> float:
-    """User and system CPU of ``parent`` and its children (the workers), in seconds."""
+def _cpu_seconds(server_pid: int) -> tuple[float, float]:
+    """User and system CPU, in seconds, of the server (``server_pid`` and its children, the workers) and of
+    every local PostgreSQL process."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    server = database = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
+            command, rest = stat.read_text().split(" (", 1)[1].rsplit(")", 1)
+        except (OSError, IndexError, ValueError):
             continue
-        pid, ppid = int(stat.parent.name), int(fields[1])
-        if parent in (pid, ppid):
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+        fields = rest.split()
+        used = int(fields[11]) + int(fields[12])  # utime, stime
+        if server_pid in (int(stat.parent.name), int(fields[1])):
+            server += used
+        elif command == "postgres":
+            database += used
+    return server / ticks, database / ticks
 
 
 def start_wrk(args: argparse.Namespace, url: str, each: Load) -> subprocess.Popen[str]:
@@ -769,7 +799,7 @@ def print_programme(configuration: Configuration) -> None:
         print(f"the same, from the server's CPU per request: {by_cpu}")
     if configuration.c1_qualified is not None:
         print(
-            f"C1 and C1k: {configuration.c1_qualified:,} conversions qualified their referral, for "
+            f"C1 (and C1k, when it ran): {configuration.c1_qualified:,} conversions qualified their referral, for "
             f"{configuration.conversions_answered or 0:,} answers counted in all rounds (those in flight as wrk "
             f"stopped are answered after it); {configuration.c1_referees:,} referees seeded"
         )

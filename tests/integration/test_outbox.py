@@ -72,6 +72,32 @@ async def test_a_state_change_and_its_event_commit_together(engine: AsyncEngine)
     assert datetime.fromisoformat(str(deleted["ended_at"])) == NOW + timedelta(minutes=1)
 
 
+async def test_a_held_transaction_stores_the_events_of_its_blocks_that_stood_once_it_commits(
+    engine: AsyncEngine,
+) -> None:
+    owner = await an_owner(engine)
+    dropped, kept = a_code(owner), a_code(owner)
+    async with async_sessionmaker(engine)() as session:
+        work = unit_of_work(session)
+        codes = SqlaReferralCodeRepository(session, work)
+
+        async def failing_write() -> None:
+            async with work.write():
+                await codes.add(dropped)
+                raise LookupError
+
+        async with work.held():
+            with pytest.raises(LookupError):
+                await failing_write()
+            async with work.write():
+                await codes.add(kept)
+            assert await stored_events(engine, owner) == []  # written by the hold, and not committed yet
+
+    recorded = await stored_events(engine, owner)
+
+    assert [(kind, data["id"]) for _, kind, data in recorded] == [("code.created", str(kept.id))]
+
+
 async def test_a_rolled_back_change_leaves_no_event(engine: AsyncEngine) -> None:
     owner = await an_owner(engine)
     async with async_sessionmaker(engine)() as session:

@@ -22,8 +22,8 @@ _INSERT = insert(events)
 
 def _insert_under_order_lock() -> Executable:
     """The insert, each row selected from a materialised CTE that takes the lock: the lock is held before the
-    first id is drawn, and costs no round trip of its own. Taken again by the later rows of an executemany,
-    it is already the transaction's, which asks nothing of the server."""
+    first id is drawn, and costs no round trip of its own. The later rows of an executemany take it again:
+    it is already the transaction's, so they do not wait."""
     order_lock = select(func.pg_advisory_xact_lock(_EVENT_ORDER_LOCK).label("taken")).cte("event_order")
     order_lock = order_lock.prefix_with("MATERIALIZED")
     row = select(*(bindparam(name, type_=events.c[name].type) for name in _COLUMNS)).select_from(order_lock)
