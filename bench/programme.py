@@ -23,15 +23,13 @@ from typing import Any
 
 import httpx
 import msgspec
-from sqlalchemy import Table, case, delete, func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from referrals.adapters.persistence import tables
-from referrals.adapters.persistence.tally_tables import referrer_reward_tallies, referrer_tallies
 from referrals.domain.codes import generate_code
 from referrals.domain.mailboxes import mailbox_key
 from referrals.domain.referral import Referral, ReferralState, referral_event
-from referrals.domain.reward import RewardState
 
 # C1 and C1k last: the conversions still queued when wrk stops are answered after it, and would weigh on what
 # follows (the runner rests after each of them, so C1k starts on an idle server too).
@@ -79,33 +77,6 @@ def with_mailbox_keys(table: Table, rows: list[dict[str, Any]]) -> list[dict[str
     if table.name != "users":
         return rows
     return [{**row, "mailbox_key": mailbox_key(str(row["email"]))} for row in rows]
-
-
-async def tally(connection: AsyncConnection) -> None:
-    """The referrers' tallies of every referral and reward seeded, as migration 0014 fills them (the service keeps
-    them as it changes rows; rows inserted here went round it)."""
-    referrals, rewards = tables.referrals, tables.rewards
-    await connection.execute(delete(referrer_tallies))
-    await connection.execute(delete(referrer_reward_tallies))
-    referral_states = [state.value for state in ReferralState]
-    counted = select(
-        referrals.c.referrer_id,
-        *(func.sum(case((referrals.c.state == state, 1), else_=0)) for state in referral_states),
-    ).group_by(referrals.c.referrer_id)
-    await connection.execute(insert(referrer_tallies).from_select(["referrer_id", *referral_states], counted))
-    reward_states = [state.value for state in RewardState]
-    summed = (
-        select(
-            rewards.c.user_id,
-            rewards.c.currency,
-            *(func.sum(case((rewards.c.state == state, rewards.c.amount), else_=0)) for state in reward_states),
-        )
-        .where(rewards.c.role == "referrer")
-        .group_by(rewards.c.user_id, rewards.c.currency)
-    )
-    await connection.execute(
-        insert(referrer_reward_tallies).from_select(["referrer_id", "currency", *reward_states], summed)
-    )
 
 
 async def seed(

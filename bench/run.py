@@ -35,10 +35,11 @@ import readme_table
 from argon2 import PasswordHasher
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from referrals.adapters.persistence.tables import referral_codes, users
 from referrals.adapters.persistence.tables import referrals as referral_rows
+from referrals.adapters.persistence.tally_recount import recount_tallies
 from referrals.bootstrap.config import Settings
 from referrals.domain.codes import generate_code
 
@@ -501,7 +502,10 @@ async def seed_all(
         seeded = (
             await programme.seed(connection, referrers, codes, password_hash, now, referees, work) if referees else None
         )
-        await programme.tally(connection)
+        # The referrers' tallies of every referral and reward seeded: the service keeps them as it changes
+        # rows, and these went round it.
+        async with AsyncSession(bind=connection) as session:
+            await recount_tallies(session)
     await engine.dispose()
     emails = [str(user["email"]) for user in referrers]
     half = len(emails) // 2

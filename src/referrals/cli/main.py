@@ -5,13 +5,13 @@ from types import ModuleType
 from typing import NoReturn, TypeAlias
 
 from referrals.bootstrap.config import Settings, SettingsError, load_settings
-from referrals.cli import api_keys, serve, tokens, users, worker
+from referrals.cli import api_keys, serve, tallies, tokens, users, worker
 from referrals.cli.errors import CommandError
 
 Command: TypeAlias = Callable[[Settings, argparse.Namespace], int]
 
 # Each module adds its subcommand.
-SUBCOMMANDS: Sequence[ModuleType] = (serve, worker, api_keys, users, tokens)
+SUBCOMMANDS: Sequence[ModuleType] = (serve, worker, api_keys, users, tokens, tallies)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -21,3 +21,11 @@ class ReferrerStatsQueries(Protocol):
         """The referrer's referrals counted by state, and the sums of their rewards as referrer by currency
         (ordered by currency) and the state each stands in at ``now``: all of it from one committed snapshot."""
         ...
+
+
+class TallyRecount(Protocol):
+    async def recount(self) -> int:
+        """Inside a write transaction: every referrer's tallies counted again from the referrals and rewards
+        themselves, replacing what was kept; how many referrers have a tally. Writers that change referrals or
+        rewards meanwhile wait for it, and their changes count on top of it."""
+        ...

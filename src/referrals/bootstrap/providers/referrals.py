@@ -6,15 +6,17 @@ from referrals.adapters.persistence.referrals import SqlaReferralQueries, SqlaRe
 from referrals.adapters.persistence.referrer_stats import SqlaReferrerStatsQueries
 from referrals.adapters.persistence.reward_queries import SqlaRewardQueries
 from referrals.adapters.persistence.rewards import SqlaRewardRepository
+from referrals.adapters.persistence.tally_recount import SqlaTallyRecount
 from referrals.application.ports.programme import ProgrammeRepository
 from referrals.application.ports.referrals import ReferralQueries, ReferralRepository
-from referrals.application.ports.referrer_stats import ReferrerStatsQueries
+from referrals.application.ports.referrer_stats import ReferrerStatsQueries, TallyRecount
 from referrals.application.ports.rewards import ConversionRepository, RewardQueries, RewardRepository
 from referrals.application.use_cases.list_referrals import BrowseReferrals, ListReferrals
 from referrals.application.use_cases.list_rewards import ListRewards
 from referrals.application.use_cases.mature_rewards import MatureRewards
 from referrals.application.use_cases.programme import GetProgramme, SetProgramme
 from referrals.application.use_cases.record_conversion import RecordConversion
+from referrals.application.use_cases.recount_tallies import RecountTallies
 from referrals.application.use_cases.referrer_stats import GetReferrerStats
 from referrals.application.use_cases.settle_rewards import RedeemReward, VoidReward
 from referrals.application.use_cases.void_referral import VoidReferral
@@ -33,11 +35,13 @@ class ReferralsProvider(Provider):
     reward_queries = provide(SqlaRewardQueries, provides=RewardQueries, scope=Scope.APP)
     referrer_stats = provide(SqlaReferrerStatsQueries, provides=ReferrerStatsQueries, scope=Scope.APP)
     reward_repository = provide(SqlaRewardRepository, provides=RewardRepository)
+    tally_recount = provide(SqlaTallyRecount, provides=TallyRecount)
 
     use_cases = provide_all(
         ListReferrals,
         BrowseReferrals,
         GetReferrerStats,
+        RecountTallies,
         ListRewards,
         GetProgramme,
         SetProgramme,
