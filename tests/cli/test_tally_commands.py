@@ -49,5 +49,5 @@ def test_recount_on_a_database_it_cannot_open_fails_in_one_line(tmp_path: Path) 
 
     assert failed.code == 1
     assert failed.stdout == ""
-    assert failed.stderr.startswith("referrals: cannot count the tallies again: the database cannot be used (")
+    assert failed.stderr.startswith("referrals: the database cannot be used: ")
     assert len(failed.stderr.strip().splitlines()) == 1

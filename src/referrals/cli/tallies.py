@@ -1,10 +1,13 @@
 """``tallies``: the referrers' tallies the stats read."""
 
 import argparse
-import asyncio
+from typing import TYPE_CHECKING
 
 from referrals.bootstrap.config import Settings
-from referrals.cli.errors import CommandError, database_error
+from referrals.cli.container import run_in_container
+
+if TYPE_CHECKING:
+    from dishka import AsyncContainer
 
 
 def register(subcommands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -29,25 +32,13 @@ def register(subcommands: "argparse._SubParsersAction[argparse.ArgumentParser]")
 
 
 def recount_tallies(settings: Settings, _arguments: argparse.Namespace) -> int:
-    referrers = asyncio.run(_recount(settings))
-    print(f"tallies counted again, referrers with one: {referrers}")  # noqa: T201 - the command's answer
-    return 0
-
-
-async def _recount(settings: Settings) -> int:
     # Imported here: every command line parses this module, and the server's main process should not carry
     # the whole application for a subcommand it does not run.
-    import sqlalchemy.exc  # noqa: PLC0415
-
     from referrals.application.use_cases.recount_tallies import RecountTallies  # noqa: PLC0415
-    from referrals.bootstrap.container import make_container  # noqa: PLC0415
 
-    container = make_container(settings)
-    try:
-        async with container() as request:
-            return await (await request.get(RecountTallies))()
-    except (sqlalchemy.exc.SQLAlchemyError, OSError) as error:
-        msg = f"cannot count the tallies again: the database cannot be used ({database_error(error)})"
-        raise CommandError(msg) from None
-    finally:
-        await container.close()
+    async def recount(container: "AsyncContainer") -> int:
+        return await (await container.get(RecountTallies))()
+
+    referrers = run_in_container(settings, recount)
+    print(f"tallies counted again, referrers with one: {referrers}")  # noqa: T201 - the command's answer
+    return 0

@@ -4,7 +4,7 @@ import argparse
 import asyncio
 
 from referrals.bootstrap.config import Settings
-from referrals.cli.errors import CommandError, database_error
+from referrals.cli.errors import CommandError
 
 
 def register(subcommands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -50,8 +50,16 @@ async def _purge(settings: Settings) -> int:
                 removed += count
             removed += count
     except (sqlalchemy.exc.SQLAlchemyError, OSError) as error:
-        msg = f"cannot purge refresh tokens: the database cannot be used ({database_error(error)})"
+        msg = f"cannot purge refresh tokens: the database cannot be used ({_describe(error)})"
         raise CommandError(msg) from None
     finally:
         await container.close()
     return removed
+
+
+def _describe(error: BaseException) -> str:
+    # The driver's error and its first line ('no such table: ...', 'connection refused'); statements are
+    # logged without their parameters, and only the first line is taken, so no row's values are shown.
+    cause = getattr(error, "orig", None) or error
+    reason = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {reason[0]}" if reason else type(cause).__name__
