@@ -16,7 +16,12 @@ from sqlalchemy import Executable, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from referrals.adapters.persistence.tally_tables import referrer_reward_tallies, referrer_tallies
+from referrals.adapters.persistence.tally_tables import (
+    REFERRAL_STATE_COLUMNS,
+    REWARD_STATE_COLUMNS,
+    referrer_reward_tallies,
+    referrer_tallies,
+)
 from referrals.application.ports.events import EventRecorder
 from referrals.domain.referral import ReferralState
 from referrals.domain.reward import Reward, RewardRole, RewardState
@@ -95,14 +100,12 @@ def _adding(dialect: str, table: Table, key: list[str], columns: list[str]) -> E
     )
 
 
-_REFERRAL_COLUMNS = [state.value for state in ReferralState]
-_REWARD_COLUMNS = [state.value for state in RewardState]
 # Built once per dialect, the deltas sent as parameters, one row per key in key order.
 _ADD_REFERRALS = {
-    dialect: _adding(dialect, referrer_tallies, ["referrer_id"], _REFERRAL_COLUMNS)
+    dialect: _adding(dialect, referrer_tallies, ["referrer_id"], REFERRAL_STATE_COLUMNS)
     for dialect in ("postgresql", "sqlite")
 }
 _ADD_REWARDS = {
-    dialect: _adding(dialect, referrer_reward_tallies, ["referrer_id", "currency"], _REWARD_COLUMNS)
+    dialect: _adding(dialect, referrer_reward_tallies, ["referrer_id", "currency"], REWARD_STATE_COLUMNS)
     for dialect in ("postgresql", "sqlite")
 }

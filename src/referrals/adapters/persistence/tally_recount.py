@@ -5,22 +5,24 @@ from sqlalchemy import case, delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from referrals.adapters.persistence.tables import referrals, rewards
-from referrals.adapters.persistence.tally_tables import referrer_reward_tallies, referrer_tallies
+from referrals.adapters.persistence.tally_tables import (
+    REFERRAL_STATE_COLUMNS,
+    REWARD_STATE_COLUMNS,
+    referrer_reward_tallies,
+    referrer_tallies,
+)
 from referrals.application.ports.referrer_stats import TallyRecount
-from referrals.domain.referral import ReferralState
-from referrals.domain.reward import RewardRole, RewardState
+from referrals.domain.reward import RewardRole
 
-_REFERRAL_STATES = [state.value for state in ReferralState]
-_REWARD_STATES = [state.value for state in RewardState]
 _COUNTED = select(
     referrals.c.referrer_id,
-    *(func.sum(case((referrals.c.state == state, 1), else_=0)) for state in _REFERRAL_STATES),
+    *(func.sum(case((referrals.c.state == state, 1), else_=0)) for state in REFERRAL_STATE_COLUMNS),
 ).group_by(referrals.c.referrer_id)
 _SUMMED = (
     select(
         rewards.c.user_id,
         rewards.c.currency,
-        *(func.sum(case((rewards.c.state == state, rewards.c.amount), else_=0)) for state in _REWARD_STATES),
+        *(func.sum(case((rewards.c.state == state, rewards.c.amount), else_=0)) for state in REWARD_STATE_COLUMNS),
     )
     .where(rewards.c.role == RewardRole.REFERRER.value)
     .group_by(rewards.c.user_id, rewards.c.currency)
@@ -36,9 +38,9 @@ async def recount_tallies(session: AsyncSession) -> int:
         await session.execute(_HOLD_WRITERS)
     await session.execute(delete(referrer_tallies))
     await session.execute(delete(referrer_reward_tallies))
-    await session.execute(insert(referrer_tallies).from_select(["referrer_id", *_REFERRAL_STATES], _COUNTED))
+    await session.execute(insert(referrer_tallies).from_select(["referrer_id", *REFERRAL_STATE_COLUMNS], _COUNTED))
     await session.execute(
-        insert(referrer_reward_tallies).from_select(["referrer_id", "currency", *_REWARD_STATES], _SUMMED)
+        insert(referrer_reward_tallies).from_select(["referrer_id", "currency", *REWARD_STATE_COLUMNS], _SUMMED)
     )
     return int(await session.scalar(select(func.count()).select_from(referrer_tallies)) or 0)
 

@@ -7,6 +7,13 @@ referrer's stats are a read of a few rows, whatever the referrer's size.
 from sqlalchemy import BigInteger, Column, ForeignKey, Integer, PrimaryKeyConstraint, String, Table, Uuid
 
 from referrals.adapters.persistence.tables import metadata
+from referrals.domain.referral import ReferralState
+from referrals.domain.reward import RewardState
+
+# A tally has a column per state, named as the state: what keeps the tallies and what counts them again write
+# these columns, in this order.
+REFERRAL_STATE_COLUMNS = [state.value for state in ReferralState]
+REWARD_STATE_COLUMNS = [state.value for state in RewardState]
 
 referrer_tallies = Table(
     "referrer_tallies",
