@@ -7,10 +7,24 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, delete, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from referrals.adapters.persistence.tables import events
 from referrals.adapters.persistence.webhook_endpoints import endpoint_from_row
 from referrals.adapters.persistence.webhook_tables import (
     webhook_attempts,
@@ -61,11 +75,24 @@ _RECORD = (
 )
 
 
-def _unclaimed(now: datetime) -> ColumnElement[bool]:
+# Past every event committed so far, unless some endpoint is registered (and may be owed some of them).
+_NEWEST_EVENT = select(func.max(events.c.id)).scalar_subquery()
+_PASS_UNOWED_EVENTS = (
+    update(webhook_fan_out)
+    .where(
+        webhook_fan_out.c.id == 1,
+        webhook_fan_out.c.last_event_id < _NEWEST_EVENT,
+        ~select(webhook_endpoints.c.id).exists(),
+    )
+    .values(last_event_id=_NEWEST_EVENT)
+)
+
+
+def _unclaimed(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     return or_(webhook_deliveries.c.claimed_until.is_(None), webhook_deliveries.c.claimed_until <= now)
 
 
-def _due(now: datetime) -> Select[tuple[UUID]]:
+def _due(now: datetime | BindParameter[datetime]) -> Select[tuple[UUID]]:
     """Pending deliveries due by ``now``, to enabled endpoints, that no process holds."""
     return (
         select(webhook_deliveries.c.id)
@@ -79,6 +106,10 @@ def _due(now: datetime) -> Select[tuple[UUID]]:
     )
 
 
+# Every round of every process asks: built once, the instant sent as a parameter.
+_ANY_DUE = _due(bindparam("now")).limit(1)
+
+
 class SqlaWebhookDeliveryRepository(WebhookDeliveryRepository):
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -88,7 +119,7 @@ class SqlaWebhookDeliveryRepository(WebhookDeliveryRepository):
         return int((await self._session.execute(query)).scalar_one())
 
     async def any_due(self, now: datetime) -> bool:
-        return (await self._session.execute(_due(now).limit(1))).first() is not None
+        return (await self._session.execute(_ANY_DUE, {"now": now})).first() is not None
 
     async def lock_fan_out(self) -> int:
         # FOR UPDATE: a second fan-out waits for this one, then reads the cursor it left (SQLite's writers
@@ -121,6 +152,12 @@ class SqlaWebhookDeliveryRepository(WebhookDeliveryRepository):
         await self._session.execute(
             update(webhook_fan_out).where(webhook_fan_out.c.id == 1).values(last_event_id=last_event_id)
         )
+
+    async def pass_unowed_events(self) -> None:
+        # The lock first, in a statement of its own: the update's look for endpoints then sees any registration
+        # that committed while this waited for the lock (PostgreSQL reads each statement's own snapshot).
+        await self.lock_fan_out()
+        await self._session.execute(_PASS_UNOWED_EVENTS)
 
     async def claim_due(
         self, now: datetime, until: datetime, limit: int, share: int, held: Mapping[UUID, int]

@@ -14,6 +14,8 @@ from referrals.application.ports.webhooks import WebhookEndpointRepository
 from referrals.domain.events import EventType
 from referrals.domain.webhooks import WebhookEndpoint
 
+_ANY_REGISTERED = select(webhook_endpoints.c.id).limit(1)
+
 
 class SqlaWebhookEndpointRepository(WebhookEndpointRepository):
     def __init__(self, session: AsyncSession) -> None:
@@ -56,6 +58,9 @@ class SqlaWebhookEndpointRepository(WebhookEndpointRepository):
     async def all(self) -> Sequence[WebhookEndpoint]:
         query = select(webhook_endpoints).order_by(webhook_endpoints.c.created_at, webhook_endpoints.c.id)
         return [endpoint_from_row(row) for row in (await self._session.execute(query)).mappings()]
+
+    async def any_registered(self) -> bool:
+        return (await self._session.execute(_ANY_REGISTERED)).first() is not None
 
     async def note_success(self, endpoint_id: UUID) -> None:
         await self._session.execute(

@@ -34,6 +34,10 @@ class WebhookEndpointRepository(Protocol):
         """Every endpoint, oldest first."""
         ...
 
+    async def any_registered(self) -> bool:
+        """Whether some endpoint is registered, enabled or not (a read)."""
+        ...
+
     async def note_success(self, endpoint_id: UUID) -> None:
         """It answered: it is no longer failing."""
         ...
@@ -79,6 +83,12 @@ class WebhookDeliveryRepository(Protocol):
         ...
 
     async def advance_fan_out(self, last_event_id: int) -> None: ...
+
+    async def pass_unowed_events(self) -> None:
+        """With no endpoint registered, nobody is owed the events committed so far: the fan-out's cursor moves
+        past them all. The cursor is locked first, so an endpoint whose registration commits meanwhile is seen,
+        and keeps the events it is owed."""
+        ...
 
     async def claim_due(
         self, now: datetime, until: datetime, limit: int, share: int, held: Mapping[UUID, int]

@@ -14,7 +14,8 @@ class FanOutEvents:
 
     The cursor is locked for the whole batch, so two processes never fan out the same events; feed ids grow
     in commit order, so the cursor never passes an event still to commit. An endpoint is owed the events
-    committed after it was registered, and none while it is disabled.
+    committed after it was registered, and none while it is disabled. While no endpoint is registered at all,
+    nothing is read and nothing written: the first registration moves the cursor on.
     """
 
     events: EventQueries
@@ -24,7 +25,9 @@ class FanOutEvents:
 
     async def __call__(self, now: datetime, limit: int = 500) -> int:
         """How many events this batch read (the caller takes another while it gets ``limit``)."""
-        # A look first, without the write lock: most rounds find nothing new, and SQLite has one writer.
+        # Looks first, without the write lock: most rounds find nothing new, and SQLite has one writer.
+        if not await self.endpoints.any_registered():
+            return 0
         if not await self.events.after(await self.deliveries.fan_out_position(), frozenset(), 1):
             return 0
         async with self.transaction.write():

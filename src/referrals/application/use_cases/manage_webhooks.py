@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 from uuid import UUID
 
 from referrals.application.ports.common import Clock, TransactionManager
-from referrals.application.ports.webhooks import WebhookEndpointRepository
+from referrals.application.ports.webhooks import WebhookDeliveryRepository, WebhookEndpointRepository
 from referrals.application.webhook_addresses import WebhookAddressPolicy
 from referrals.domain.ids import new_id
 from referrals.domain.webhook_errors import WebhookNotFound
@@ -44,6 +44,7 @@ async def _checked_url(url: str, addresses: WebhookAddressPolicy) -> str:
 @dataclass(frozen=True, slots=True)
 class CreateWebhookEndpoint:
     endpoints: WebhookEndpointRepository
+    deliveries: WebhookDeliveryRepository
     addresses: WebhookAddressPolicy
     transaction: TransactionManager
     clock: Clock
@@ -62,6 +63,8 @@ class CreateWebhookEndpoint:
             secret=new_webhook_secret(),
         )
         async with self.transaction.write():
+            # The fan-out stands still while no endpoint is registered; the first one starts it from here.
+            await self.deliveries.pass_unowed_events()
             await self.endpoints.add(endpoint)
         return endpoint
 
