@@ -61,6 +61,7 @@ class WebhookDispatcher:
         self._spacing_ends = 0.0
         self._unrecorded: list[_Unrecorded] = []
         self._recording = False
+        self._last_claim_found_some = False
 
     async def run(self) -> None:
         """Poll until ``request_stop``: each round fans out (a backlog a batch at a time) and fills the free slots
@@ -135,7 +136,8 @@ class WebhookDispatcher:
             return 0
         async with self._container() as request:
             claim = await request.get(ClaimDueDeliveries)
-            claimed = await claim(free, self._slots.held)
+            claimed = await claim(free, self._slots.held, look_first=not self._last_claim_found_some)
+        self._last_claim_found_some = bool(claimed)
         for delivery in claimed:
             self._start(delivery)
         return len(claimed)

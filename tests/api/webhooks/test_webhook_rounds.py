@@ -1,5 +1,6 @@
 """The dispatcher's rounds: under a stream of one process's commits, the looks for new events are spaced, so
-many commits share one; a backlog is claimed from as it is fanned out; every event is still delivered."""
+many commits share one; a backlog is claimed from as it is fanned out, with no look before a claim while claims
+find deliveries; every event is still delivered."""
 
 import asyncio
 import itertools
@@ -11,6 +12,7 @@ from uuid import UUID
 import msgspec
 import pytest
 
+from referrals.adapters.persistence.webhook_deliveries import SqlaWebhookDeliveryRepository
 from referrals.application.ports.webhooks import ClaimedDelivery
 from referrals.application.use_cases.deliver_webhooks import ClaimDueDeliveries
 from referrals.application.use_cases.fan_out_events import FanOutEvents
@@ -74,9 +76,11 @@ async def test_a_backlog_is_claimed_from_batch_by_batch_as_it_is_fanned_out(
         steps.append("fan out")
         return await fan_out(self, now, limit)
 
-    async def noted_claim(self: ClaimDueDeliveries, limit: int, held: Mapping[UUID, int]) -> Sequence[ClaimedDelivery]:
+    async def noted_claim(
+        self: ClaimDueDeliveries, limit: int, held: Mapping[UUID, int], *, look_first: bool = True
+    ) -> Sequence[ClaimedDelivery]:
         steps.append("claim")
-        return await claim(self, limit, held)
+        return await claim(self, limit, held, look_first=look_first)
 
     monkeypatch.setattr(FanOutEvents, "__call__", noted_fan_out)
     monkeypatch.setattr(ClaimDueDeliveries, "__call__", noted_claim)
@@ -86,3 +90,41 @@ async def test_a_backlog_is_claimed_from_batch_by_batch_as_it_is_fanned_out(
     assert {account.id for account in accounts} <= _owners_delivered(receiver)
     last_fan_out = len(steps) - 1 - steps[::-1].index("fan out")
     assert steps.index("claim") < last_fan_out, steps
+
+
+async def test_while_claims_find_deliveries_the_next_one_takes_no_look_first(
+    hooks: Hooks, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(webhook_dispatch, "FAN_OUT_BATCH", 2)
+    await hooks.register(receiver.url, ["code.created"])
+    accounts = [await hooks.api.account(f"user{n}@example.com") for n in range(6)]
+    for account in accounts:
+        assert (await hooks.api.create_code(account)).status_code == 201
+    claims: list[tuple[int, int]] = []  # (looks before it, deliveries it found)
+    looks = 0
+    claim, any_due = ClaimDueDeliveries.__call__, SqlaWebhookDeliveryRepository.any_due
+
+    async def noted_any_due(self: SqlaWebhookDeliveryRepository, now: datetime) -> bool:
+        nonlocal looks
+        looks += 1
+        return await any_due(self, now)
+
+    async def noted_claim(
+        self: ClaimDueDeliveries, limit: int, held: Mapping[UUID, int], *, look_first: bool = True
+    ) -> Sequence[ClaimedDelivery]:
+        nonlocal looks
+        looks = 0
+        found = await claim(self, limit, held, look_first=look_first)
+        claims.append((looks, len(found)))
+        return found
+
+    monkeypatch.setattr(SqlaWebhookDeliveryRepository, "any_due", noted_any_due)
+    monkeypatch.setattr(ClaimDueDeliveries, "__call__", noted_claim)
+
+    await hooks.deliver()
+
+    assert {account.id for account in accounts} <= _owners_delivered(receiver)
+    after_finding_some = [looked for (_, found), (looked, _) in itertools.pairwise(claims) if found]
+    assert after_finding_some, claims
+    assert after_finding_some == [0] * len(after_finding_some), claims
+    assert claims[0][0] == 1, claims
