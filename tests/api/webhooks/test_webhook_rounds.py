@@ -61,14 +61,22 @@ def _owners_delivered(receiver: WebhookReceiver) -> set[str]:
     return {msgspec.json.decode(delivered.body)["data"]["owner_id"] for delivered in list(receiver.received)}
 
 
-async def test_a_backlog_is_claimed_from_batch_by_batch_as_it_is_fanned_out(
+async def _a_backlog_in_small_batches(
     hooks: Hooks, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> set[str]:
+    """Six codes created for an endpoint of the receiver, fanned out two at a time; their owners' ids."""
     monkeypatch.setattr(webhook_dispatch, "FAN_OUT_BATCH", 2)
     await hooks.register(receiver.url, ["code.created"])
     accounts = [await hooks.api.account(f"user{n}@example.com") for n in range(6)]
     for account in accounts:
         assert (await hooks.api.create_code(account)).status_code == 201
+    return {account.id for account in accounts}
+
+
+async def test_a_backlog_is_claimed_from_batch_by_batch_as_it_is_fanned_out(
+    hooks: Hooks, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owners = await _a_backlog_in_small_batches(hooks, receiver, monkeypatch)
     steps: list[str] = []
     fan_out, claim = FanOutEvents.__call__, ClaimDueDeliveries.__call__
 
@@ -87,7 +95,7 @@ async def test_a_backlog_is_claimed_from_batch_by_batch_as_it_is_fanned_out(
 
     await hooks.deliver()
 
-    assert {account.id for account in accounts} <= _owners_delivered(receiver)
+    assert owners <= _owners_delivered(receiver)
     last_fan_out = len(steps) - 1 - steps[::-1].index("fan out")
     assert steps.index("claim") < last_fan_out, steps
 
@@ -95,11 +103,7 @@ async def test_a_backlog_is_claimed_from_batch_by_batch_as_it_is_fanned_out(
 async def test_while_claims_find_deliveries_the_next_one_takes_no_look_first(
     hooks: Hooks, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(webhook_dispatch, "FAN_OUT_BATCH", 2)
-    await hooks.register(receiver.url, ["code.created"])
-    accounts = [await hooks.api.account(f"user{n}@example.com") for n in range(6)]
-    for account in accounts:
-        assert (await hooks.api.create_code(account)).status_code == 201
+    owners = await _a_backlog_in_small_batches(hooks, receiver, monkeypatch)
     claims: list[tuple[int, int]] = []  # (looks before it, deliveries it found)
     looks = 0
     claim, any_due = ClaimDueDeliveries.__call__, SqlaWebhookDeliveryRepository.any_due
@@ -123,7 +127,7 @@ async def test_while_claims_find_deliveries_the_next_one_takes_no_look_first(
 
     await hooks.deliver()
 
-    assert {account.id for account in accounts} <= _owners_delivered(receiver)
+    assert owners <= _owners_delivered(receiver)
     after_finding_some = [looked for (_, found), (looked, _) in itertools.pairwise(claims) if found]
     assert after_finding_some, claims
     assert after_finding_some == [0] * len(after_finding_some), claims
