@@ -1,5 +1,6 @@
-"""While no webhook endpoint is registered, nothing committed is owed to anyone: the fan-out reads nothing and
-writes nothing, and the first endpoint registered starts it at its own registration. On both databases."""
+"""While no webhook endpoint is registered, nothing committed is owed to anyone: the fan-out reads no event and
+writes nothing, and the first endpoint registered starts it at its own registration, the next ones
+leaving it where it is. On both databases."""
 
 from datetime import UTC, datetime
 
@@ -82,3 +83,16 @@ async def test_a_disabled_endpoint_keeps_the_fan_out_going_and_is_owed_nothing_f
     assert read_while_off == 1
     assert await fan_out_position(hooks) == await newest_event_id(hooks)
     assert receiver.received == []
+
+
+async def test_a_second_endpoint_leaves_the_first_the_events_it_is_owed(
+    hooks: Hooks, receiver: WebhookReceiver
+) -> None:
+    await hooks.register(receiver.url, ["code.created"])
+    await hooks.a_code_created("ada@example.com")
+
+    await hooks.register(receiver.url, ["code.deleted"])
+    await hooks.deliver()
+
+    (delivered,) = receiver.received
+    assert msgspec.json.decode(delivered.body)["type"] == "code.created"

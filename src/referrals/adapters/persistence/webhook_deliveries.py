@@ -153,7 +153,7 @@ class SqlaWebhookDeliveryRepository(WebhookDeliveryRepository):
             update(webhook_fan_out).where(webhook_fan_out.c.id == 1).values(last_event_id=last_event_id)
         )
 
-    async def pass_unowed_events(self) -> None:
+    async def lock_fan_out_for_registration(self) -> None:
         # The lock first, in a statement of its own: the update's look for endpoints then sees any registration
         # that committed while this waited for the lock (PostgreSQL reads each statement's own snapshot).
         await self.lock_fan_out()

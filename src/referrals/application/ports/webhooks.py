@@ -84,10 +84,11 @@ class WebhookDeliveryRepository(Protocol):
 
     async def advance_fan_out(self, last_event_id: int) -> None: ...
 
-    async def pass_unowed_events(self) -> None:
-        """With no endpoint registered, nobody is owed the events committed so far: the fan-out's cursor moves
-        past them all. The cursor is locked first, so an endpoint whose registration commits meanwhile is seen,
-        and keeps the events it is owed."""
+    async def lock_fan_out_for_registration(self) -> None:
+        """Before an endpoint is registered: the fan-out's cursor, locked until the transaction ends, so no
+        fan-out runs past the events the new endpoint will be owed (those after the newest one now) before it is
+        committed. With no endpoint registered, nobody is owed the events committed so far, and the cursor also
+        moves past them all; the lock is taken first, so a registration committed meanwhile is seen."""
         ...
 
     async def claim_due(

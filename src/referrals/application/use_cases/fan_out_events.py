@@ -15,7 +15,8 @@ class FanOutEvents:
     The cursor is locked for the whole batch, so two processes never fan out the same events; feed ids grow
     in commit order, so the cursor never passes an event still to commit. An endpoint is owed the events
     committed after it was registered, and none while it is disabled. While no endpoint is registered at all,
-    nothing is read and nothing written: the first registration moves the cursor on.
+    a round reads no event and writes nothing (one look at the endpoints); the first registration moves the
+    cursor on.
     """
 
     events: EventQueries

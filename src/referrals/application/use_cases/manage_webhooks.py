@@ -63,8 +63,10 @@ class CreateWebhookEndpoint:
             secret=new_webhook_secret(),
         )
         async with self.transaction.write():
-            # The fan-out stands still while no endpoint is registered; the first one starts it from here.
-            await self.deliveries.pass_unowed_events()
+            # Every registration holds the fan-out's cursor while its events_after is taken: a fan-out running
+            # meanwhile could pass events it is owed. The fan-out stands still while no endpoint is registered,
+            # and the first one moves it on to here.
+            await self.deliveries.lock_fan_out_for_registration()
             await self.endpoints.add(endpoint)
         return endpoint
 
