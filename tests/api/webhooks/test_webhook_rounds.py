@@ -1,6 +1,6 @@
 """The dispatcher's rounds: under a stream of one process's commits, the looks for new events are spaced, so
 many commits share one; a backlog is claimed from as it is fanned out, with no look before a claim while claims
-find deliveries; every event is still delivered."""
+come back full; every event is still delivered."""
 
 import asyncio
 import itertools
@@ -14,11 +14,11 @@ import pytest
 
 from referrals.adapters.persistence.webhook_deliveries import SqlaWebhookDeliveryRepository
 from referrals.application.ports.webhooks import ClaimedDelivery
-from referrals.application.use_cases.deliver_webhooks import ClaimDueDeliveries
+from referrals.application.use_cases.deliver_webhooks import CLAIMED_PER_SLOT, ClaimDueDeliveries
 from referrals.application.use_cases.fan_out_events import FanOutEvents
 from referrals.bootstrap import webhook_dispatch
 from referrals.bootstrap.webhook_dispatch import FAN_OUT_SPACING
-from tests.api.webhooks.hooks import Hooks
+from tests.api.webhooks.hooks import Hooks, hooks_for, webhook_settings
 from tests.fakes.webhook_receiver import WebhookReceiver
 
 CODES = 30
@@ -61,22 +61,15 @@ def _owners_delivered(receiver: WebhookReceiver) -> set[str]:
     return {msgspec.json.decode(delivered.body)["data"]["owner_id"] for delivered in list(receiver.received)}
 
 
-async def _a_backlog_in_small_batches(
+async def test_a_backlog_is_claimed_from_batch_by_batch_as_it_is_fanned_out(
     hooks: Hooks, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
-) -> set[str]:
-    """Six codes created for an endpoint of the receiver, fanned out two at a time; their owners' ids."""
+) -> None:
     monkeypatch.setattr(webhook_dispatch, "FAN_OUT_BATCH", 2)
     await hooks.register(receiver.url, ["code.created"])
     accounts = [await hooks.api.account(f"user{n}@example.com") for n in range(6)]
     for account in accounts:
         assert (await hooks.api.create_code(account)).status_code == 201
-    return {account.id for account in accounts}
-
-
-async def test_a_backlog_is_claimed_from_batch_by_batch_as_it_is_fanned_out(
-    hooks: Hooks, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    owners = await _a_backlog_in_small_batches(hooks, receiver, monkeypatch)
+    owners = {account.id for account in accounts}
     steps: list[str] = []
     fan_out, claim = FanOutEvents.__call__, ClaimDueDeliveries.__call__
 
@@ -100,10 +93,9 @@ async def test_a_backlog_is_claimed_from_batch_by_batch_as_it_is_fanned_out(
     assert steps.index("claim") < last_fan_out, steps
 
 
-async def test_while_claims_find_deliveries_the_next_one_takes_no_look_first(
-    hooks: Hooks, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+async def test_after_a_full_claim_the_next_one_takes_no_look_first_and_after_a_short_one_it_does(
+    database_url: str, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    owners = await _a_backlog_in_small_batches(hooks, receiver, monkeypatch)
     claims: list[tuple[int, int]] = []  # (looks before it, deliveries it found)
     looks = 0
     claim, any_due = ClaimDueDeliveries.__call__, SqlaWebhookDeliveryRepository.any_due
@@ -124,11 +116,15 @@ async def test_while_claims_find_deliveries_the_next_one_takes_no_look_first(
 
     monkeypatch.setattr(SqlaWebhookDeliveryRepository, "any_due", noted_any_due)
     monkeypatch.setattr(ClaimDueDeliveries, "__call__", noted_claim)
+    # One attempt at a time to the endpoint: a claim takes CLAIMED_PER_SLOT of its deliveries at most.
+    async for hooks in hooks_for(webhook_settings(database_url, webhook_concurrency_per_endpoint=1)):
+        await hooks.register(receiver.url, ["code.created"])
+        for n in range(CLAIMED_PER_SLOT + 2):
+            await hooks.a_code_created(f"user{n}@example.com")
 
-    await hooks.deliver()
+        for _ in range(3):
+            await hooks.deliver()
 
-    assert owners <= _owners_delivered(receiver)
-    after_finding_some = [looked for (_, found), (looked, _) in itertools.pairwise(claims) if found]
-    assert after_finding_some, claims
-    assert after_finding_some == [0] * len(after_finding_some), claims
-    assert claims[0][0] == 1, claims
+    assert len(receiver.received) == CLAIMED_PER_SLOT + 2
+    # Full (the endpoint's whole share), so no look; short, so the next one looks, and finds nothing due.
+    assert claims == [(1, CLAIMED_PER_SLOT), (0, 2), (1, 0)], claims

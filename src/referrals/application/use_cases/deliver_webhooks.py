@@ -65,8 +65,8 @@ class ClaimDueDeliveries:
     ) -> Sequence[ClaimedDelivery]:
         """Up to ``limit`` due deliveries, to each endpoint no more than ``held`` leaves of its share.
 
-        A look first, without the write lock, unless ``look_first`` is False (the caller's last claim found some:
-        a backlog is being worked through, and the look would only delay the claim that keeps slots busy)."""
+        A look first, without the write lock, unless ``look_first`` is False (the caller's last claim came back
+        full: a backlog is being worked through, and the look would only delay the claim that keeps slots busy)."""
         now = self.clock.now()
         # Most rounds find nothing due, and SQLite has one writer.
         if look_first and not await self.deliveries.any_due(now):
