@@ -2,7 +2,7 @@
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Final
 from uuid import UUID
@@ -35,15 +35,6 @@ class AttemptSlots:
     def room(self) -> int:
         """How many more deliveries this process may claim, to all endpoints together."""
         return self._in_all * CLAIMED_PER_SLOT - self._held.total()
-
-    def took_all_it_could(self, held_before: Mapping[UUID, int], claimed: Sequence[UUID], asked: int) -> bool:
-        """Whether a claim of up to ``asked`` deliveries, made while ``held_before`` were held, came back full:
-        as many as asked, or some endpoint's whole share (``claimed`` names each delivery's endpoint). More may
-        then be due; a claim that came back short found all there was."""
-        if len(claimed) >= asked:
-            return True
-        share = self._per_endpoint * CLAIMED_PER_SLOT
-        return any(held_before.get(endpoint, 0) + count >= share for endpoint, count in Counter(claimed).items())
 
     def hold(self, endpoint: UUID) -> None:
         self._held[endpoint] += 1

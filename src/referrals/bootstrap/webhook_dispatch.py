@@ -61,7 +61,6 @@ class WebhookDispatcher:
         self._spacing_ends = 0.0
         self._unrecorded: list[_Unrecorded] = []
         self._recording = False
-        self._more_may_be_due = False
 
     async def run(self) -> None:
         """Poll until ``request_stop``: each round fans out (a backlog a batch at a time) and fills the free slots
@@ -134,15 +133,9 @@ class WebhookDispatcher:
         free = self._slots.room()
         if free <= 0:
             return 0
-        held_before = dict(self._slots.held)
         async with self._container() as request:
             claim = await request.get(ClaimDueDeliveries)
-            claimed = await claim(free, held_before, look_first=not self._more_may_be_due)
-        # After a full claim, the next goes straight to its write: the look would only delay it. After a short
-        # one, it looks first, so a trickle of deliveries costs no claim that finds nothing.
-        self._more_may_be_due = self._slots.took_all_it_could(
-            held_before, [each.delivery.endpoint_id for each in claimed], free
-        )
+            claimed = await claim(free, self._slots.held)
         for delivery in claimed:
             self._start(delivery)
         return len(claimed)

@@ -21,14 +21,3 @@ async def test_room_is_announced_once_two_waves_are_left_and_at_each_attempt_aft
     # Not at the first attempts, while more than two waves are held: a claim would find room for too few.
     assert held_when_announced == list(range(WAVES_LEFT_WHEN_ROOM * PER_ENDPOINT, -1, -1))
     assert slots.room() == 8 * CLAIMED_PER_SLOT
-
-
-def test_a_claim_is_full_when_it_took_as_many_as_asked_or_an_endpoint_s_whole_share() -> None:
-    slots = AttemptSlots(PER_ENDPOINT, 8, lambda: None)
-    share = PER_ENDPOINT * CLAIMED_PER_SLOT
-    busy, quiet = new_id(), new_id()
-
-    assert slots.took_all_it_could({}, [quiet] * 3, 3)
-    assert slots.took_all_it_could({busy: share - 2}, [busy, busy, quiet], 10)
-    assert not slots.took_all_it_could({busy: share - 3}, [busy, busy, quiet], 10)
-    assert not slots.took_all_it_could({}, [], 10)

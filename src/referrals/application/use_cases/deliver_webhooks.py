@@ -60,16 +60,11 @@ class ClaimDueDeliveries:
     clock: Clock
     policy: DeliveryPolicy
 
-    async def __call__(
-        self, limit: int, held: Mapping[UUID, int], *, look_first: bool = True
-    ) -> Sequence[ClaimedDelivery]:
-        """Up to ``limit`` due deliveries, to each endpoint no more than ``held`` leaves of its share.
-
-        A look first, without the write lock, unless ``look_first`` is False (the caller's last claim came back
-        full: a backlog is being worked through, and the look would only delay the claim that keeps slots busy)."""
+    async def __call__(self, limit: int, held: Mapping[UUID, int]) -> Sequence[ClaimedDelivery]:
+        """Up to ``limit`` due deliveries, to each endpoint no more than ``held`` leaves of its share."""
         now = self.clock.now()
-        # Most rounds find nothing due, and SQLite has one writer.
-        if look_first and not await self.deliveries.any_due(now):
+        # A look first, without the write lock: most rounds find nothing due, and SQLite has one writer.
+        if not await self.deliveries.any_due(now):
             return []
         async with self.transaction.write():
             return await self.deliveries.claim_due(
